@@ -1,0 +1,15 @@
+/**
+ * The BTClock event model, the market state that applies the wire protocol's rounding and dedup
+ * rules, the v1 JSON and v2 MessagePack codecs, and the small helpers shared by every plugin
+ * module (configuration values, provider lookup).
+ */
+module dev.btclock.core {
+    requires org.slf4j;
+    requires msgpack.core;
+
+    exports dev.btclock.core.event;
+    exports dev.btclock.core.state;
+    exports dev.btclock.core.codec;
+    exports dev.btclock.core.config;
+    exports dev.btclock.core.plugin;
+}
