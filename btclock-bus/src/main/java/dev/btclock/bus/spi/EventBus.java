@@ -1,0 +1,46 @@
+package dev.btclock.bus.spi;
+
+import dev.btclock.core.event.Event;
+
+import java.util.function.Consumer;
+
+/**
+ * Carries events from the upstream side to every subscriber (in one process, or across nodes).
+ *
+ * <p>Contract, checked for every implementation by the {@code EventBusContract} test kit:
+ * events from one publisher reach each subscriber in publish order; every subscriber receives
+ * every event; a slow subscriber never delays the others or the publisher; {@link #close} is
+ * idempotent. Implementations are thread-safe.
+ */
+public interface EventBus extends AutoCloseable {
+
+    /**
+     * Hands an event to the bus. Never blocks on subscribers; may be called from any thread.
+     * After {@link #close} it does nothing.
+     */
+    void publish(Event event);
+
+    /**
+     * Registers a subscriber. Its callback runs on a thread owned by the bus, one event at a time,
+     * in order; an exception it throws is logged and does not stop delivery.
+     *
+     * @return a handle that stops delivery to this subscriber when closed
+     */
+    Subscription subscribe(Consumer<Event> subscriber);
+
+    /** Whether the bus can currently deliver (always true in-process; broker connectivity otherwise). */
+    default boolean healthy() {
+        return true;
+    }
+
+    /** Stops delivery and releases every thread and connection. Idempotent. */
+    @Override
+    void close();
+
+    /** A registered subscriber. */
+    interface Subscription extends AutoCloseable {
+        /** Stops delivery to this subscriber; idempotent. */
+        @Override
+        void close();
+    }
+}
