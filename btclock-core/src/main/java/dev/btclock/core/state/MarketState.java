@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  *       emitted value of that currency by more than 2 units (the first value always passes);
  *       values {@code <= 0} (mempool's "unknown") and codes that are not three upper-case letters
  *       are ignored;</li>
- *   <li>block: every new (height, hash) is a change, lower heights included (reorgs); an exact
- *       repeat of the current tip is not;</li>
+ *   <li>block: every new (height, hash) is a change, lower heights included (reorgs); a repeat
+ *       of the current tip is not, and neither is the same height with an unknown ({@code null})
+ *       hash on either side, which cannot tell a reorg apart;</li>
  *   <li>fee: {@code x >= 10 ? Math.round(x) : Math.round(x * 100) / 100}; a change only when the
  *       result differs from the stored fee. The first fee is stored rounded, and the memory of the
  *       last rounded fee starts from it, so the first change after start never repeats the value
@@ -104,7 +105,11 @@ public final class MarketState {
         if (b.height() < 0) {
             return null;
         }
-        if (b.height() == height && Objects.equals(b.hash(), hash)) {
+        if (b.height() == height && (b.hash() == null || hash == null || b.hash().equals(hash))) {
+            if (hash == null && b.hash() != null) {
+                hash = b.hash();
+                snapshot = new Snapshot(orderedPrices(), height, hash, fee);
+            }
             return null;
         }
         height = b.height();

@@ -109,4 +109,13 @@ class MarketStateTest {
         assertEquals(Optional.of(new Change.Block(870122, "cc")), state.apply(new BlockUpdate(870122, "cc", T, "t")));
         assertEquals(870122, state.snapshot().height());
     }
+
+    @Test
+    void blocks_sameHeightWithUnknownHash_isNotAChange() {
+        assertTrue(state.apply(new BlockUpdate(870123, null, T, "rest")).isPresent());
+        assertTrue(state.apply(new BlockUpdate(870123, "aa", T, "ws")).isEmpty());
+        assertEquals("aa", state.snapshot().hash());
+        assertTrue(state.apply(new BlockUpdate(870123, null, T, "rest")).isEmpty());
+        assertTrue(state.apply(new BlockUpdate(870124, null, T, "rest")).isPresent());
+    }
 }

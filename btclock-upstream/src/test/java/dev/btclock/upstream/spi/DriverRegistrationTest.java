@@ -1,0 +1,49 @@
+package dev.btclock.upstream.spi;
+
+import dev.btclock.core.ServiceRegistrations;
+import dev.btclock.core.config.ConfigException;
+import dev.btclock.upstream.mempool.MempoolWsDriverProvider;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class DriverRegistrationTest {
+
+    @Test
+    void moduleInfoAndServiceFiles_agree() {
+        ServiceRegistrations.assertAgree(Path.of(""));
+    }
+
+    @Test
+    void mempoolWs_isFoundByName() {
+        assertInstanceOf(MempoolWsDriverProvider.class, Drivers.installed().find("mempool-ws"));
+    }
+
+    @Test
+    void unknownDriver_listsAvailable() {
+        ConfigException e = assertThrows(ConfigException.class, () -> Drivers.installed().find("mempol"));
+        assertEquals("unknown upstream driver \"mempol\" (UPSTREAM); available: mempool-ws", e.getMessage());
+    }
+
+    @Test
+    void badSettings_areAllReported() {
+        ConfigException e = assertThrows(ConfigException.class, () -> new MempoolWsDriverProvider()
+                .create(DriverConfig.from(Map.of("MEMPOOL_INSTANCE", "ftp://x", "MEMPOOL_PING_SECONDS", "0"))));
+        assertEquals(2, e.problems().size());
+        assertEquals("MEMPOOL_PING_SECONDS must be between 1 and 3600, got 0", e.problems().get(1));
+    }
+
+    @Test
+    void backoff_staysWithinCap() {
+        Backoff b = new Backoff(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(60));
+        for (int i = 0; i < 30; i++) {
+            long ms = b.next().toMillis();
+            assertEquals(true, ms >= 500 && ms <= 60_000, "delay " + ms);
+        }
+    }
+}
