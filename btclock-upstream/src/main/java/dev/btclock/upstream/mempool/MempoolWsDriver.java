@@ -177,7 +177,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                LOG.warn("mempool-ws: bootstrap {} answered {}", uri, r.statusCode());
+                LOG.debug("mempool-ws: bootstrap {} answered {}", uri, r.statusCode());
                 return;
             }
             lastEvent = clock.instant();
@@ -187,7 +187,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
         } catch (MalformedUpstreamData e) {
             LOG.warn("mempool-ws: bootstrap {} skipped: {}", uri, e.getMessage());
         } catch (Exception e) {
-            LOG.warn("mempool-ws: bootstrap {} failed: {}", uri, rootCause(e));
+            LOG.debug("mempool-ws: bootstrap {} failed: {}", uri, rootCause(e));
         }
     }
 

@@ -1,0 +1,96 @@
+package dev.btclock.server;
+
+import dev.btclock.core.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+
+/**
+ * Runs the server: reads {@code .env} and the environment, validates every setting (a bad one
+ * stops the start with a message naming it, exit code 2), starts, and on SIGTERM/SIGINT shuts
+ * down gracefully and exits 0.
+ */
+public final class Main {
+
+    /** Grizzly and Tyrus log through java.util.logging; this keeps their level from being garbage-collected. */
+    private static final java.util.logging.Logger GLASSFISH = java.util.logging.Logger.getLogger("org.glassfish");
+
+    private Main() {
+    }
+
+    /** The entry point; arguments are not used (configuration is by environment). */
+    public static void main(String[] args) throws InterruptedException {
+        Map<String, String> env;
+        try {
+            env = DotEnv.merged(Path.of(""), System.getenv());
+        } catch (IOException e) {
+            configureLogging("info");
+            LoggerFactory.getLogger(Main.class).error("cannot read .env: {}", e.toString());
+            System.exit(2);
+            return;
+        }
+        configureLogging(env.getOrDefault("LOGLEVEL", "info"));
+        Logger log = LoggerFactory.getLogger(Main.class);
+        ServerConfig config;
+        ServerAssembly server;
+        try {
+            config = ServerConfig.from(env);
+            logFileLimit(log);
+            server = ServerAssembly.start(config);
+        } catch (ConfigException e) {
+            log.error("configuration error, not starting:\n  {}", String.join("\n  ", e.problems()));
+            System.exit(2);
+            return;
+        } catch (IOException e) {
+            log.error("cannot start: {}", e.toString());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            server.close();
+            stopped.countDown();
+        };
+        for (String sig : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(sig), s -> {
+                log.info("received SIG{}", sig);
+                new Thread(stop, "btclock-shutdown").start();
+            });
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "btclock-shutdown-hook"));
+        stopped.await();
+        System.exit(0);
+    }
+
+    private static void configureLogging(String level) {
+        String l = level.toLowerCase(java.util.Locale.ROOT);
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", l);
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.levelInBrackets", "true");
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        GLASSFISH.setLevel(l.equals("debug") || l.equals("trace") ? Level.FINE : Level.WARNING);
+    }
+
+    private static void logFileLimit(Logger log) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            long limit = os.getMaxFileDescriptorCount();
+            if (limit < 65536) {
+                log.warn("open-file limit is {}; each device needs one, so raise it to at least 65536 "
+                        + "(systemd: LimitNOFILE=131072; shell: ulimit -n)", limit);
+            } else {
+                log.info("open-file limit is {}", limit);
+            }
+        }
+    }
+}

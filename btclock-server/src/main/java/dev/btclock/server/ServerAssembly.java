@@ -1,0 +1,260 @@
+package dev.btclock.server;
+
+import dev.btclock.bus.spi.BusConfig;
+import dev.btclock.bus.spi.BusProvider;
+import dev.btclock.bus.spi.Buses;
+import dev.btclock.bus.spi.EventBus;
+import dev.btclock.core.config.ConfigException;
+import dev.btclock.core.config.HostPort;
+import dev.btclock.core.event.BlockUpdate;
+import dev.btclock.core.event.Event;
+import dev.btclock.core.event.PriceUpdate;
+import dev.btclock.core.plugin.ProviderLookup;
+import dev.btclock.core.state.MarketState;
+import dev.btclock.core.state.Snapshot;
+import dev.btclock.server.http.ApiHandler;
+import dev.btclock.server.http.HealthCheck;
+import dev.btclock.server.http.MetricsHandler;
+import dev.btclock.server.metrics.ServerMetrics;
+import dev.btclock.server.ws.ClientSupervisor;
+import dev.btclock.server.ws.Fanout;
+import dev.btclock.server.ws.UpgradeCapture;
+import dev.btclock.server.ws.WsContainer;
+import dev.btclock.upstream.spi.DriverConfig;
+import dev.btclock.upstream.spi.DriverHealth;
+import dev.btclock.upstream.spi.Drivers;
+import dev.btclock.upstream.spi.UpstreamDriver;
+import dev.btclock.upstream.spi.UpstreamDriverProvider;
+import jakarta.websocket.DeploymentException;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.nio.transport.TCPNIOTransport;
+import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole server wired by hand: upstream driver → bus → market state → fan-out, plus REST,
+ * health and metrics. {@link #start} validates every setting before opening a port;
+ * {@link #close} is the graceful shutdown (stop accepting, close clients with 1001, stop the
+ * upstream and the bus) that SIGTERM runs.
+ */
+public final class ServerAssembly implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerAssembly.class);
+    private static final String LISTENER = "btclock";
+
+    private final ServerConfig config;
+    private final MarketState state = new MarketState();
+    private final Fanout fanout = new Fanout();
+    private final ServerMetrics metrics;
+    private final EventBus bus;
+    private final UpstreamDriver driver;
+    private final ClientSupervisor clients;
+    private final WsContainer container;
+    private HttpServer http;
+    private HttpServer metricsHttp;
+    private volatile boolean closed;
+
+    private ServerAssembly(ServerConfig config, EventBus bus, UpstreamDriver driver, boolean jvmMetrics) {
+        this.config = config;
+        this.bus = bus;
+        this.driver = driver;
+        this.metrics = new ServerMetrics(jvmMetrics);
+        this.container = new WsContainer(config.maxMessageBytes());
+        this.clients = new ClientSupervisor(fanout, metrics, config.queueFrames(), config.maxMessageBytes(),
+                config.pingInterval(), config.idleTimeout());
+    }
+
+    /** Starts with the providers found on the class path; the production entry point. */
+    public static ServerAssembly start(ServerConfig config) throws IOException {
+        return start(config, Drivers.installed(), Buses.installed(), true);
+    }
+
+    /**
+     * Starts with the given providers.
+     *
+     * @param jvmMetrics whether to export JVM metrics (once per process)
+     * @throws ConfigException listing every bad setting, before any port is opened
+     * @throws IOException     when a port cannot be bound
+     */
+    public static ServerAssembly start(ServerConfig config, ProviderLookup<UpstreamDriverProvider> drivers,
+                                       ProviderLookup<BusProvider> buses, boolean jvmMetrics) throws IOException {
+        List<String> problems = new ArrayList<>();
+        EventBus bus = null;
+        UpstreamDriver driver = null;
+        try {
+            bus = buses.find(config.broker()).create(BusConfig.from(config.settings()));
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        try {
+            driver = drivers.find(config.upstream()).create(new DriverConfig(config.settings(), Clock.systemUTC()));
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        if (!problems.isEmpty()) {
+            if (bus != null) {
+                bus.close();
+            }
+            throw new ConfigException(problems);
+        }
+        LOG.info("upstream drivers available: {}; using {} (UPSTREAM). buses available: {}; using {} (BROKER)",
+                drivers.names(), config.upstream(), buses.names(), config.broker());
+        ServerAssembly a = new ServerAssembly(config, bus, driver, jvmMetrics);
+        try {
+            a.startAll();
+        } catch (IOException | RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        return a;
+    }
+
+    private void startAll() throws IOException {
+        metrics.clients(fanout::count);
+        metrics.upstream(driver.name(), () -> driver.health().connected(), this::lastEventAgeSeconds);
+        bus.subscribe(event -> state.apply(event).ifPresent(fanout::publish));
+
+        http = new HttpServer();
+        NetworkListener listener = listener(config.listen());
+        listener.setMaxHttpHeaderSize(16 * 1024);
+        listener.setMaxRequestHeaders(64);
+        listener.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
+        listener.registerAddOn(new UpgradeCapture(container));
+        http.addListener(listener);
+        http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, this::health), "/");
+        for (var endpoint : clients.endpointConfigs()) {
+            try {
+                container.addEndpoint(endpoint);
+            } catch (DeploymentException e) {
+                throw new IllegalStateException("cannot deploy " + endpoint.getPath(), e);
+            }
+        }
+        http.start();
+        try {
+            container.start("/", port());
+        } catch (DeploymentException e) {
+            throw new IllegalStateException("cannot deploy the WebSocket endpoints", e);
+        }
+        LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
+                new HostPort(config.listen().host(), port()));
+
+        if (config.metrics() != null) {
+            metricsHttp = new HttpServer();
+            NetworkListener ml = listener(config.metrics());
+            ml.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
+            metricsHttp.addListener(ml);
+            HttpHandler handler = new MetricsHandler(metrics, this::health);
+            metricsHttp.getServerConfiguration().addHttpHandler(handler, "/");
+            metricsHttp.start();
+            LOG.info("metrics on {} (/metrics, /healthz)", new HostPort(config.metrics().host(), metricsPort()));
+        }
+        clients.start();
+        driver.start(this::fromUpstream);
+    }
+
+    private void fromUpstream(Event e) {
+        metrics.upstreamEvent(e instanceof PriceUpdate ? "price" : e instanceof BlockUpdate ? "block" : "fee");
+        bus.publish(e);
+    }
+
+    private static NetworkListener listener(HostPort at) {
+        NetworkListener l = new NetworkListener(LISTENER, at.bindHost(), at.port());
+        TCPNIOTransport t = l.getTransport();
+        t.setSelectorRunnersCount(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        t.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().setPoolName("btclock-worker")
+                .setCorePoolSize(4).setMaxPoolSize(4));
+        t.setTcpNoDelay(true);
+        t.setKeepAlive(true);
+        t.setServerConnectionBackLog(4096);
+        return l;
+    }
+
+    /** What {@code /healthz} reports. */
+    public HealthCheck.Status health() {
+        if (closed) {
+            return HealthCheck.Status.down("shutting down");
+        }
+        DriverHealth h = driver.health();
+        if (!h.connected()) {
+            return HealthCheck.Status.down("upstream down");
+        }
+        if (!bus.healthy()) {
+            return HealthCheck.Status.down("broker down");
+        }
+        Snapshot s = state.snapshot();
+        if (s.blockHeight().isEmpty() || s.medianFee().isEmpty()) {
+            return HealthCheck.Status.down("no data yet");
+        }
+        return HealthCheck.Status.OK;
+    }
+
+    private double lastEventAgeSeconds() {
+        Instant last = driver.health().lastEvent();
+        return last == null ? Double.NaN : Duration.between(last, Instant.now()).toMillis() / 1000.0;
+    }
+
+    /** The bound device port (useful with port 0). */
+    public int port() {
+        return http.getListener(LISTENER).getPort();
+    }
+
+    /** The bound metrics port, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metricsHttp == null ? -1 : metricsHttp.getListener(LISTENER).getPort();
+    }
+
+    /** The server's metrics. */
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The latest values. */
+    public MarketState state() {
+        return state;
+    }
+
+    /** Stops accepting, closes every client with 1001, stops upstream and bus. Idempotent; bounded by a few seconds. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        LOG.info("shutting down: closing {} clients with 1001", fanout.count(dev.btclock.server.ws.Protocol.V1)
+                + fanout.count(dev.btclock.server.ws.Protocol.V2));
+        if (http != null) {
+            try {
+                http.getListener(LISTENER).getTransport().unbindAll();
+            } catch (RuntimeException e) {
+                LOG.debug("unbind failed", e);
+            }
+            clients.goingAway(Duration.ofSeconds(2));
+        }
+        clients.close();
+        driver.close();
+        bus.close();
+        if (http != null) {
+            http.shutdownNow();
+        }
+        container.stop();
+        if (metricsHttp != null) {
+            metricsHttp.shutdownNow();
+        }
+        LOG.info("stopped");
+    }
+
+
+}

@@ -1,0 +1,69 @@
+package dev.btclock.server;
+
+import dev.btclock.core.config.HostPort;
+import dev.btclock.core.config.Settings;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The server's own settings (the README's table), read from environment-style names. Driver and
+ * bus settings travel in {@link #settings()} to their providers, which validate them.
+ *
+ * @param listen          {@code LISTEN_ADDR}: device WebSockets, REST and health (default {@code :8080})
+ * @param metrics         {@code METRICS_ADDR}: {@code /metrics} and {@code /healthz} (default {@code :9090}); null when {@code off}
+ * @param upstream        {@code UPSTREAM}: driver name (default {@code mempool-ws})
+ * @param broker          {@code BROKER}: bus name (default {@code inproc})
+ * @param logLevel        {@code LOGLEVEL}: trace, debug, info, warn or error (default {@code info})
+ * @param pingInterval    {@code WS_PING_SECONDS}: server ping cadence (default 25 s)
+ * @param idleTimeout     {@code WS_IDLE_TIMEOUT_SECONDS}: silence after which a client is closed (default 75 s, at least 60)
+ * @param queueFrames     {@code WS_QUEUE_FRAMES}: per-client outbound queue (default 256)
+ * @param maxMessageBytes {@code WS_MAX_MESSAGE_BYTES}: largest client frame (default 32768)
+ * @param headerTimeout   {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
+ * @param settings        every setting, for drivers and buses
+ */
+public record ServerConfig(HostPort listen, HostPort metrics, String upstream, String broker, String logLevel,
+                           Duration pingInterval, Duration idleTimeout, int queueFrames, int maxMessageBytes,
+                           Duration headerTimeout, Map<String, String> settings) {
+
+    private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    /** Copies the settings map. */
+    public ServerConfig {
+        settings = Map.copyOf(settings);
+    }
+
+    /**
+     * Reads and validates every server setting.
+     *
+     * @throws dev.btclock.core.config.ConfigException listing every bad setting by name
+     */
+    public static ServerConfig from(Map<String, String> env) {
+        Settings s = new Settings(env);
+        HostPort listen = s.hostPort("LISTEN_ADDR", ":8080");
+        String metricsValue = s.string("METRICS_ADDR", ":9090");
+        HostPort metrics = metricsValue.equalsIgnoreCase("off") ? null : s.hostPort("METRICS_ADDR", ":9090");
+        String upstream = s.string("UPSTREAM", "mempool-ws");
+        String broker = s.string("BROKER", "inproc");
+        String level = s.string("LOGLEVEL", "info").toLowerCase(Locale.ROOT);
+        if (!LEVELS.contains(level)) {
+            s.problem("LOGLEVEL", "must be one of trace, debug, info, warn, error, got \"" + level + "\"");
+            level = "info";
+        }
+        Duration ping = s.seconds("WS_PING_SECONDS", Duration.ofSeconds(25), 1, 3600);
+        Duration idle = s.seconds("WS_IDLE_TIMEOUT_SECONDS", Duration.ofSeconds(75), 60, 86400);
+        if (idle.compareTo(ping) <= 0) {
+            s.problem("WS_IDLE_TIMEOUT_SECONDS", "must be longer than WS_PING_SECONDS (" + ping.toSeconds() + ")");
+        }
+        int queue = s.integer("WS_QUEUE_FRAMES", 256, 1, 65536);
+        int maxMessage = s.integer("WS_MAX_MESSAGE_BYTES", 32768, 1024, 65536);
+        Duration header = s.seconds("HTTP_HEADER_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
+        if (metrics != null && metrics.port() != 0 && metrics.port() == listen.port()) {
+            s.problem("METRICS_ADDR", "must use another port than LISTEN_ADDR (" + listen.port() + ")");
+        }
+        s.check();
+        return new ServerConfig(listen, metrics, upstream, broker, level, ping, idle, queue, maxMessage, header, env);
+    }
+}

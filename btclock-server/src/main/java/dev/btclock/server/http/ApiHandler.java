@@ -1,0 +1,98 @@
+package dev.btclock.server.http;
+
+import dev.btclock.core.codec.JsNumbers;
+import dev.btclock.core.state.Snapshot;
+import org.glassfish.grizzly.http.Method;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The REST endpoints of PROTOCOL.md §2.4 on the device port, plus {@code /healthz}:
+ * {@code /api/lastblock} (bare integer), {@code /api/lastfee} (JavaScript number text),
+ * {@code /api/lastprice} (object, USD first), {@code /api/v2/currencies} (array, USD first).
+ * Before the first value a datum answers 503. Anything else is fastify's 404; a plain GET on a
+ * WebSocket path answers 404 with an empty body, as before.
+ */
+public final class ApiHandler extends HttpHandler {
+
+    private final Supplier<Snapshot> state;
+    private final HealthCheck health;
+
+    /** Serves {@code state}'s latest snapshot and {@code health}. */
+    public ApiHandler(Supplier<Snapshot> state, HealthCheck health) {
+        this.state = state;
+        this.health = health;
+    }
+
+    @Override
+    public void service(Request req, Response res) throws Exception {
+        String path = req.getRequestURI();
+        String method = req.getMethod().getMethodString();
+        boolean get = req.getMethod() == Method.GET || req.getMethod() == Method.HEAD;
+        if (get && path.equals("/healthz")) {
+            Responses.health(res, health.get());
+            return;
+        }
+        if (get && (path.equals("/ws") || path.equals("/api/v1/ws") || path.equals("/api/v2/ws"))) {
+            res.setStatus(404);
+            res.setContentLength(0);
+            return;
+        }
+        Snapshot s = state.get();
+        if (get) {
+            switch (path) {
+                case "/api/lastblock" -> {
+                    if (s.blockHeight().isEmpty()) {
+                        unavailable(res);
+                    } else {
+                        Responses.send(res, 200, Responses.JSON, Long.toString(s.height()));
+                    }
+                    return;
+                }
+                case "/api/lastfee" -> {
+                    if (s.medianFee().isEmpty()) {
+                        unavailable(res);
+                    } else {
+                        Responses.send(res, 200, Responses.JSON, JsNumbers.format(s.fee()));
+                    }
+                    return;
+                }
+                case "/api/lastprice" -> {
+                    StringBuilder sb = new StringBuilder("{");
+                    for (Map.Entry<String, Long> e : s.prices().entrySet()) {
+                        if (sb.length() > 1) {
+                            sb.append(',');
+                        }
+                        sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
+                    }
+                    Responses.send(res, 200, Responses.JSON, sb.append('}').toString());
+                    return;
+                }
+                case "/api/v2/currencies" -> {
+                    StringBuilder sb = new StringBuilder("[");
+                    for (String c : s.prices().keySet()) {
+                        if (sb.length() > 1) {
+                            sb.append(',');
+                        }
+                        sb.append('"').append(c).append('"');
+                    }
+                    Responses.send(res, 200, Responses.JSON, sb.append(']').toString());
+                    return;
+                }
+                default -> {
+                    // fall through to 404
+                }
+            }
+        }
+        Responses.notFound(res, method, path);
+    }
+
+    private static void unavailable(Response res) throws java.io.IOException {
+        Responses.send(res, 503, Responses.JSON,
+                "{\"message\":\"no data yet\",\"error\":\"Service Unavailable\",\"statusCode\":503}");
+    }
+}

@@ -1,0 +1,39 @@
+package dev.btclock.server.http;
+
+import dev.btclock.server.metrics.ServerMetrics;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+
+import java.io.ByteArrayOutputStream;
+
+/** The metrics port: {@code /metrics} (Prometheus text format 0.0.4) and {@code /healthz}. */
+public final class MetricsHandler extends HttpHandler {
+
+    private final ServerMetrics metrics;
+    private final HealthCheck health;
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    /** Serves {@code metrics} and {@code health}. */
+    public MetricsHandler(ServerMetrics metrics, HealthCheck health) {
+        this.metrics = metrics;
+        this.health = health;
+    }
+
+    @Override
+    public void service(Request req, Response res) throws Exception {
+        switch (req.getRequestURI()) {
+            case "/metrics" -> {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+                writer.write(out, metrics.scrape());
+                res.setStatus(200);
+                res.setHeader("Content-Type", writer.getContentType());
+                res.setContentLength(out.size());
+                out.writeTo(res.getOutputStream());
+            }
+            case "/healthz" -> Responses.health(res, health.get());
+            default -> Responses.send(res, 404, Responses.TEXT, "not found");
+        }
+    }
+}

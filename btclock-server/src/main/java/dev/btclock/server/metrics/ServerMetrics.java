@@ -1,0 +1,156 @@
+package dev.btclock.server.metrics;
+
+import dev.btclock.server.ws.Protocol;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * The server's Prometheus metrics, in their own registry (so tests and embedded servers never
+ * share state). Hot-path counters are {@link LongAdder}s read at scrape time.
+ *
+ * <p>Thread-safe.
+ */
+public final class ServerMetrics {
+
+    private static final long PEAK_WINDOW_NANOS = 5_000_000_000L;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Map<Protocol, LongAdder> framesSent = new EnumMap<>(Protocol.class);
+    private final Map<Protocol, LongAdder> drops = new EnumMap<>(Protocol.class);
+    private final Map<Protocol, PeakWindow> queuePeaks = new EnumMap<>(Protocol.class);
+    private final Counter upstreamEvents;
+    private final Counter idleClosed;
+
+    /** Registers every metric; JVM metrics too when {@code jvm} is true (once per process). */
+    public ServerMetrics(boolean jvm) {
+        for (Protocol p : Protocol.values()) {
+            framesSent.put(p, new LongAdder());
+            drops.put(p, new LongAdder());
+            queuePeaks.put(p, new PeakWindow());
+        }
+        CounterWithCallback.builder().name("btclock_ws_frames_sent_total")
+                .help("WebSocket frames handed to the network, by protocol").labelNames("proto")
+                .callback(cb -> framesSent.forEach((p, n) -> cb.call(n.sum(), p.label())))
+                .register(registry);
+        CounterWithCallback.builder().name("btclock_ws_backpressure_drops_total")
+                .help("Clients disconnected because their send queue overflowed").labelNames("proto")
+                .callback(cb -> drops.forEach((p, n) -> cb.call(n.sum(), p.label())))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_ws_client_send_queue_depth")
+                .help("Deepest per-client send queue seen over the last 5 s, by protocol").labelNames("proto")
+                .callback(cb -> queuePeaks.forEach((p, w) -> cb.call(w.peak(System.nanoTime()), p.label())))
+                .register(registry);
+        upstreamEvents = Counter.builder().name("btclock_upstream_events_total")
+                .help("Events received from the upstream, by kind").labelNames("kind").register(registry);
+        idleClosed = Counter.builder().name("btclock_ws_idle_closed_total")
+                .help("Clients closed because they stayed silent past the idle timeout").register(registry);
+        if (jvm) {
+            JvmMetrics.builder().register(registry);
+        }
+    }
+
+    /** Adds the connected-clients gauge, read from {@code counts} at scrape time. */
+    public void clients(ToIntFunction<Protocol> counts) {
+        GaugeWithCallback.builder().name("btclock_ws_clients").help("Connected WebSocket clients, by protocol")
+                .labelNames("proto")
+                .callback(cb -> {
+                    for (Protocol p : Protocol.values()) {
+                        cb.call(counts.applyAsInt(p), p.label());
+                    }
+                })
+                .register(registry);
+    }
+
+    /** Adds the upstream gauges: which driver is active, and the age of the last upstream event. */
+    public void upstream(String driver, java.util.function.BooleanSupplier active, DoubleSupplier lastEventAgeSeconds) {
+        GaugeWithCallback.builder().name("btclock_upstream_source_active")
+                .help("1 for the upstream driver whose data is being served").labelNames("driver")
+                .callback(cb -> cb.call(active.getAsBoolean() ? 1 : 0, driver))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_upstream_last_event_age_seconds")
+                .help("Seconds since the upstream last sent data (NaN before the first)")
+                .callback(cb -> cb.call(lastEventAgeSeconds.getAsDouble()))
+                .register(registry);
+    }
+
+    /** One frame written to a client. */
+    public void frameSent(Protocol p) {
+        framesSent.get(p).increment();
+    }
+
+    /** One client disconnected for overflowing its queue. */
+    public void backpressureDrop(Protocol p) {
+        drops.get(p).increment();
+    }
+
+    /** A client's queue depth after an enqueue. */
+    public void queueDepth(Protocol p, int depth) {
+        queuePeaks.get(p).record(depth, System.nanoTime());
+    }
+
+    /** One upstream event of {@code kind} ({@code price}, {@code block}, {@code fee}). */
+    public void upstreamEvent(String kind) {
+        upstreamEvents.labelValues(kind).inc();
+    }
+
+    /** One client closed by the idle reaper. */
+    public void idleClosed() {
+        idleClosed.inc();
+    }
+
+    /** Frames sent so far (tests, bench). */
+    public long framesSent(Protocol p) {
+        return framesSent.get(p).sum();
+    }
+
+    /** Backpressure disconnects so far. */
+    public long backpressureDrops(Protocol p) {
+        return drops.get(p).sum();
+    }
+
+    /** A scrape of every metric. */
+    public MetricSnapshots scrape() {
+        return registry.scrape();
+    }
+
+    /** The maximum of the current and the previous 5-second window. */
+    private static final class PeakWindow {
+        private final AtomicInteger current = new AtomicInteger();
+        private volatile int previous;
+        private volatile long windowStart = System.nanoTime();
+
+        void record(int depth, long now) {
+            roll(now);
+            current.accumulateAndGet(depth, Math::max);
+        }
+
+        int peak(long now) {
+            roll(now);
+            return Math.max(previous, current.get());
+        }
+
+        private void roll(long now) {
+            long start = windowStart;
+            if (now - start >= PEAK_WINDOW_NANOS) {
+                synchronized (this) {
+                    if (windowStart == start) {
+                        previous = now - start >= 2 * PEAK_WINDOW_NANOS ? 0 : current.get();
+                        current.set(0);
+                        windowStart = now;
+                    }
+                }
+            }
+        }
+    }
+}

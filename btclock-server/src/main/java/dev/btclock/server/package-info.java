@@ -1,0 +1,2 @@
+/** The server's entry point, configuration and wiring. */
+package dev.btclock.server;

@@ -1,0 +1,122 @@
+package dev.btclock.server.ws;
+
+import dev.btclock.server.metrics.ServerMetrics;
+import jakarta.websocket.server.ServerEndpointConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps the device connections honest: pings every client each {@code pingInterval}, terminates
+ * clients silent for longer than {@code idleTimeout} (dead peers, half-open TCP), terminates
+ * stuck connections off the fan-out thread, and closes everyone with 1001 at shutdown.
+ */
+public final class ClientSupervisor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSupervisor.class);
+    private static final byte[] GOING_AWAY = WsFrames.close(1001);
+
+    private final Fanout fanout;
+    private final ServerMetrics metrics;
+    private final int queueFrames;
+    private final int maxMessageBytes;
+    private final Duration pingInterval;
+    private final Duration idleTimeout;
+    private final ExecutorService terminator;
+    private final ScheduledExecutorService scheduler;
+
+    /** A supervisor for the clients of {@code fanout}; threads start in {@link #start}. */
+    public ClientSupervisor(Fanout fanout, ServerMetrics metrics, int queueFrames, int maxMessageBytes,
+                            Duration pingInterval, Duration idleTimeout) {
+        this.fanout = fanout;
+        this.metrics = metrics;
+        this.queueFrames = queueFrames;
+        this.maxMessageBytes = maxMessageBytes;
+        this.pingInterval = pingInterval;
+        this.idleTimeout = idleTimeout;
+        this.terminator = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-ws-terminator"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-ws-pinger"));
+    }
+
+    /** The endpoint configs for {@code /ws}, {@code /api/v1/ws} and {@code /api/v2/ws}. */
+    public List<ServerEndpointConfig> endpointConfigs() {
+        return DeviceEndpoint.configs(fanout, metrics, terminator, queueFrames, maxMessageBytes);
+    }
+
+    /** Starts pinging and reaping. */
+    public void start() {
+        long ms = pingInterval.toMillis();
+        scheduler.scheduleWithFixedDelay(this::pingAndReap, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void pingAndReap() {
+        try {
+            long now = System.nanoTime();
+            long idle = idleTimeout.toNanos();
+            int[] reaped = {0};
+            fanout.forEach(c -> {
+                if (now - c.lastHeardNanos() > idle) {
+                    c.terminate();
+                    reaped[0]++;
+                    metrics.idleClosed();
+                } else {
+                    c.send(WsFrames.PING);
+                }
+            });
+            if (reaped[0] > 0) {
+                LOG.debug("closed {} silent clients", reaped[0]);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("ping round failed", e);
+        }
+    }
+
+    /**
+     * Sends a 1001 close frame to every client, then waits up to {@code grace} for the writes to
+     * leave (clients that do not read are cut when the server stops).
+     */
+    public void goingAway(Duration grace) {
+        fanout.forEach(c -> c.send(GOING_AWAY));
+        long end = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() < end && !allFlushed()) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private boolean allFlushed() {
+        for (Client c : fanout.clients()) {
+            if (!c.flushed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        terminator.shutdown();
+        try {
+            terminator.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

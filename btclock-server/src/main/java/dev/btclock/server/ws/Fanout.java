@@ -1,0 +1,243 @@
+package dev.btclock.server.ws;
+
+import dev.btclock.core.codec.V1Codec;
+import dev.btclock.core.codec.V2Codec;
+import dev.btclock.core.codec.V2Request;
+import dev.btclock.core.state.Change;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Who gets which frame. Every change is encoded once per protocol and the same bytes go to every
+ * recipient: all v1 clients, or the v2 subscribers of that event type or currency (one index per
+ * type and per currency, so a EUR price touches only EUR subscribers). The latest frame of every
+ * datum is kept for connect and subscribe replies, which are therefore the same bytes as pushes.
+ *
+ * <p>One lock orders changes, connects and subscriptions, so a client never misses or doubles a
+ * value around its connect. Sends never block (see {@link Client}); clients are terminated
+ * elsewhere, never re-entering this lock from a send.
+ */
+public final class Fanout {
+
+    /** Currencies a v2 client may subscribe to before they have a price (PROTOCOL.md §2.3). */
+    static final List<String> PRESET_CURRENCIES = List.of("USD", "EUR", "GBP", "JPY", "CAD", "AUD");
+
+    private static final byte[] V1_NO_PRICE = WsFrames.text(V1Codec.noPrice());
+    private static final byte[] V2_WELCOME = WsFrames.binary(V2Codec.welcome());
+
+    private final Object lock = new Object();
+    private final Set<Client> v1 = new LinkedHashSet<>();
+    private final Set<Client> v2 = new LinkedHashSet<>();
+    private final Set<Client> blockheightSubs = new HashSet<>();
+    private final Set<Client> blockfeeSubs = new HashSet<>();
+    private final Set<Client> blockfee2Subs = new HashSet<>();
+    private final Map<String, Set<Client>> currencySubs = new HashMap<>();
+
+    private byte[] v1Price;
+    private byte[] v1Block;
+    private byte[] v1Fee;
+    private byte[] v2Blockheight;
+    private byte[] v2Blockfee;
+    private byte[] v2Blockfee2;
+    private final Map<String, byte[]> v2Prices = new HashMap<>();
+
+    /** An empty fan-out. */
+    public Fanout() {
+        for (String c : PRESET_CURRENCIES) {
+            currencySubs.put(c, new HashSet<>());
+        }
+    }
+
+    /** Sends one change to every client that should see it. */
+    public void publish(Change change) {
+        synchronized (lock) {
+            if (change instanceof Change.Price p) {
+                byte[] v2Frame = WsFrames.binary(V2Codec.price(p.currency(), p.price()));
+                v2Prices.put(p.currency(), v2Frame);
+                sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new HashSet<>()), v2Frame);
+                if ("USD".equals(p.currency())) {
+                    v1Price = WsFrames.text(V1Codec.price(p.price()));
+                    sendAll(v1, v1Price);
+                }
+            } else if (change instanceof Change.Block b) {
+                v1Block = WsFrames.text(V1Codec.block(b.height()));
+                v2Blockheight = WsFrames.binary(V2Codec.blockheight(b.height()));
+                sendAll(v1, v1Block);
+                sendAll(blockheightSubs, v2Blockheight);
+            } else if (change instanceof Change.Fee f) {
+                v2Blockfee2 = WsFrames.binary(V2Codec.blockfee2(f.fee()));
+                if (f.roundedChanged() || v1Fee == null) {
+                    v1Fee = WsFrames.text(V1Codec.fee(f.rounded()));
+                    v2Blockfee = WsFrames.binary(V2Codec.blockfee(f.rounded()));
+                }
+                if (f.roundedChanged()) {
+                    sendAll(v1, v1Fee);
+                    sendAll(blockfeeSubs, v2Blockfee);
+                }
+                sendAll(blockfee2Subs, v2Blockfee2);
+            }
+        }
+    }
+
+    /** Registers a v1 client and sends the three connect frames (price or {@code {}}, block, fee). */
+    void openV1(Client c) {
+        synchronized (lock) {
+            c.send(v1Price != null ? v1Price : V1_NO_PRICE);
+            if (v1Block != null) {
+                c.send(v1Block);
+            }
+            if (v1Fee != null) {
+                c.send(v1Fee);
+            }
+            v1.add(c);
+        }
+    }
+
+    /** Registers a v2 client and sends the Welcome. */
+    void openV2(Client c) {
+        synchronized (lock) {
+            c.send(V2_WELCOME);
+            v2.add(c);
+        }
+    }
+
+    /** Applies a v2 client's request, replying exactly as PROTOCOL.md §2.3 (with its deliberate changes). */
+    void handle(Client c, V2Request r) {
+        boolean subscribe = r.action() == V2Request.Action.SUBSCRIBE;
+        synchronized (lock) {
+            if (!v2.contains(c)) {
+                return;
+            }
+            switch (r.eventType()) {
+                case "blockheight" -> {
+                    toggle(blockheightSubs, c, subscribe);
+                    replyIf(subscribe, c, v2Blockheight);
+                }
+                case "blockfee" -> {
+                    toggle(blockfeeSubs, c, subscribe);
+                    replyIf(subscribe, c, v2Blockfee);
+                }
+                case "blockfee2" -> {
+                    toggle(blockfee2Subs, c, subscribe);
+                    replyIf(subscribe, c, v2Blockfee2);
+                }
+                case "price" -> {
+                    if (r.currencies() != null) {
+                        for (String currency : r.currencies()) {
+                            if (subscribe) {
+                                subscribePrice(c, currency);
+                            } else {
+                                unsubscribePrice(c, currency);
+                            }
+                        }
+                    }
+                }
+                default -> {
+                    // unknown event types are accepted silently (PROTOCOL.md §2.3)
+                }
+            }
+        }
+    }
+
+    /** Forgets a client (closed or terminated). */
+    void close(Client c) {
+        synchronized (lock) {
+            if (c.protocol() == Protocol.V1) {
+                v1.remove(c);
+                return;
+            }
+            if (!v2.remove(c)) {
+                return;
+            }
+            blockheightSubs.remove(c);
+            blockfeeSubs.remove(c);
+            blockfee2Subs.remove(c);
+            for (String currency : c.currencies) {
+                Set<Client> subs = currencySubs.get(currency);
+                if (subs != null) {
+                    subs.remove(c);
+                }
+            }
+        }
+    }
+
+    /** Connected clients of a protocol. */
+    public int count(Protocol p) {
+        synchronized (lock) {
+            return p == Protocol.V1 ? v1.size() : v2.size();
+        }
+    }
+
+    /** Every connected client (for pings, reaping and shutdown); a copy. */
+    List<Client> clients() {
+        synchronized (lock) {
+            List<Client> all = new ArrayList<>(v1.size() + v2.size());
+            all.addAll(v1);
+            all.addAll(v2);
+            return all;
+        }
+    }
+
+    /** Runs {@code action} for every client while holding the lock (it must not block). */
+    void forEach(Consumer<Client> action) {
+        synchronized (lock) {
+            v1.forEach(action);
+            v2.forEach(action);
+        }
+    }
+
+    private void subscribePrice(Client c, String currency) {
+        Set<Client> subs = currencySubs.get(currency);
+        byte[] price = v2Prices.get(currency);
+        if (subs == null && price == null) {
+            c.send(WsFrames.binary(V2Codec.error(currency + " does not exist.")));
+            return;
+        }
+        if (subs == null) {
+            subs = new HashSet<>();
+            currencySubs.put(currency, subs);
+        }
+        subs.add(c);
+        c.currencies.add(currency);
+        c.send(WsFrames.binary(V2Codec.msg("Subscribed to " + currency)));
+        if (price != null) {
+            c.send(price);
+        }
+    }
+
+    private void unsubscribePrice(Client c, String currency) {
+        Set<Client> subs = currencySubs.get(currency);
+        if (subs != null) {
+            subs.remove(c);
+        }
+        c.currencies.remove(currency);
+        c.send(WsFrames.binary(V2Codec.msg("Unsubscribed to " + currency)));
+    }
+
+    private static void toggle(Set<Client> subs, Client c, boolean subscribe) {
+        if (subscribe) {
+            subs.add(c);
+        } else {
+            subs.remove(c);
+        }
+    }
+
+    private static void replyIf(boolean subscribe, Client c, byte[] frame) {
+        if (subscribe && frame != null) {
+            c.send(frame);
+        }
+    }
+
+    private static void sendAll(Set<Client> clients, byte[] frame) {
+        for (Client c : clients) {
+            c.send(frame);
+        }
+    }
+}

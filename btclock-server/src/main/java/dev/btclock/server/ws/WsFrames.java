@@ -1,0 +1,50 @@
+package dev.btclock.server.ws;
+
+/**
+ * Server-to-client WebSocket frames (RFC 6455: unmasked, FIN set, never fragmented), built once
+ * and written as the same bytes to every recipient.
+ */
+final class WsFrames {
+
+    /** An empty ping. */
+    static final byte[] PING = {(byte) 0x89, 0};
+
+    private WsFrames() {
+    }
+
+    /** A text frame (opcode 1) carrying {@code payload}. */
+    static byte[] text(byte[] payload) {
+        return frame(0x81, payload);
+    }
+
+    /** A binary frame (opcode 2) carrying {@code payload}. */
+    static byte[] binary(byte[] payload) {
+        return frame(0x82, payload);
+    }
+
+    /** A close frame with a status code and no reason. */
+    static byte[] close(int code) {
+        return new byte[] {(byte) 0x88, 2, (byte) (code >> 8), (byte) code};
+    }
+
+    private static byte[] frame(int first, byte[] payload) {
+        int n = payload.length;
+        int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
+        byte[] f = new byte[header + n];
+        f[0] = (byte) first;
+        if (n < 126) {
+            f[1] = (byte) n;
+        } else if (n <= 0xFFFF) {
+            f[1] = 126;
+            f[2] = (byte) (n >> 8);
+            f[3] = (byte) n;
+        } else {
+            f[1] = 127;
+            for (int i = 0; i < 8; i++) {
+                f[9 - i] = (byte) ((long) n >> (8 * i));
+            }
+        }
+        System.arraycopy(payload, 0, f, header, n);
+        return f;
+    }
+}
