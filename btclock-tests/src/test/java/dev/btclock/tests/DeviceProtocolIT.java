@@ -1,0 +1,206 @@
+package dev.btclock.tests;
+
+import dev.btclock.server.ServerAssembly;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HexFormat;
+import java.util.Map;
+
+import static dev.btclock.core.GoldenVectors.bytes;
+import static dev.btclock.core.GoldenVectors.hex;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Fake mempool → server → real WebSocket clients: every frame checked against PROTOCOL.md's
+ * golden vectors, byte for byte, through real sockets.
+ */
+class DeviceProtocolIT {
+
+    private FakeMempoolServer mempool;
+    private ServerAssembly server;
+
+    @BeforeEach
+    void start() throws Exception {
+        mempool = FakeMempoolServer.start();
+        server = TestServer.startHealthy(mempool, Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        mempool.close();
+    }
+
+    private static void assertFrame(String vector, WsTestClient.Frame frame) {
+        assertEquals(hex(bytes(vector)), hex(frame.payload()), "vector " + vector);
+    }
+
+    private static byte[] msgpack(String hex) {
+        return HexFormat.of().parseHex(hex.replace(" ", ""));
+    }
+
+    @Test
+    void v1Connect_sendsTheThreeFramesOfVector1f_withRoundedFee() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/ws")) {
+            assertEquals(hex(bytes("1f-frame-price")), hex(c.next().raw()));
+            assertEquals(hex(bytes("1f-frame-block")), hex(c.next().raw()));
+            assertEquals(hex(bytes("1f-frame-fee")), hex(c.next().raw()));
+        }
+    }
+
+    @Test
+    void v1WithQueryAndArduinoSubprotocol_isAcceptedAndEchoed() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/ws?assets=bitcoin", "Sec-WebSocket-Protocol: arduino")) {
+            assertEquals(101, c.status());
+            assertEquals("arduino", c.header("Sec-WebSocket-Protocol"));
+            assertEquals("upgrade", c.header("Connection").toLowerCase());
+            assertEquals(bytes("1-v1-price").length, c.next().payload().length);
+        }
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v1/ws")) {
+            assertEquals(null, c.header("Sec-WebSocket-Protocol"));
+            assertEquals("{\"bitcoin\":64212}", c.next().text());
+        }
+    }
+
+    @Test
+    void v2_welcome_thenV3FirmwareSession_matchesVector31() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws", "Sec-WebSocket-Protocol: arduino")) {
+            assertEquals(hex(bytes("8-frame")), hex(c.next().raw()));
+            c.sendBinary(bytes("9"));
+            c.sendBinary(bytes("11"));
+            c.sendBinary(bytes("13"));
+            assertFrame("10", c.next());
+            assertFrame("12", c.next());
+            for (String v : new String[] {"14-1", "14-2", "14-3", "14-4", "14-5", "14-6"}) {
+                WsTestClient.Frame f = c.next();
+                assertEquals(0x2, f.opcode());
+                assertFrame(v, f);
+            }
+        }
+    }
+
+    @Test
+    void v2_v4FirmwareSession_matchesVector32() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            c.next();
+            c.sendBinary(bytes("11"));
+            c.sendBinary(bytes("16"));
+            c.sendBinary(bytes("15"));
+            assertFrame("12", c.next());
+            assertFrame("18-blockfee2", c.next());
+            assertFrame("14-1", c.next());
+            assertFrame("14-2", c.next());
+        }
+    }
+
+    @Test
+    void v2_unknownCurrency_numberCurrency_unsubscribe_andCurrencyWithoutPreset() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            c.next();
+            c.sendBinary(bytes("25-request"));
+            assertFrame("25-reply", c.next());
+            c.sendBinary(msgpack("83a474797065a9737562736372696265a96576656e7454797065a57072696365a863757272656e637905"));
+            assertFrame("26-reply", c.next());
+            c.sendBinary(bytes("29-request"));
+            assertFrame("29-reply", c.next());
+            // CHF is not preset but has a price: vector 27
+            c.sendBinary(msgpack("83a474797065a9737562736372696265a96576656e7454797065a57072696365a863757272656e6379a3434846"));
+            assertFrame("27-1", c.next());
+            assertFrame("27-2", c.next());
+        }
+    }
+
+    @Test
+    void v2_presetCurrencyWithoutPrice_getsOnlyTheAck_thenThePriceWhenItArrives() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            c.next();
+            // subscribe price GBP (preset, mempool says -1)
+            c.sendBinary(msgpack("83a474797065a9737562736372696265a96576656e7454797065a57072696365a863757272656e6379a3474250"));
+            assertEquals(hex(V2("Subscribed to GBP")), hex(c.next().payload()));
+            c.sendBinary(bytes("11"));
+            assertFrame("12", c.next());
+            mempool.pushConversions("{\"time\":1,\"USD\":64212,\"GBP\":51000}");
+            assertEquals("81 a5 70 72 69 63 65 81 a3 47 42 50 cd c7 38", hex(c.next().payload()));
+        }
+    }
+
+    private static byte[] V2(String msg) {
+        return dev.btclock.core.codec.V2Codec.msg(msg);
+    }
+
+    @Test
+    void v2_badInput_isIgnoredSilently_andTheConnectionStaysUsable() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            c.next();
+            c.sendBinary(msgpack("82a474797065ab756e737562736372696265a96576656e7454797065ab626c6f636b686569676874"));
+            c.sendBinary(msgpack("82a474797065a9737562736372696265a96576656e7454797065a3666f6f"));
+            c.sendBinary(msgpack("81a474797065a568656c6c6f"));
+            c.sendBinary(bytes("30-array"));
+            c.sendBinary(bytes("30-neverused"));
+            c.sendBinary(bytes("30-truncated"));
+            c.sendText("{\"type\":\"subscribe\",\"eventType\":\"blockheight\"}");
+            c.sendBinary(bytes("11"));
+            assertFrame("12", c.next());
+            assertEquals(0, c.pending());
+        }
+    }
+
+    @Test
+    void changes_reachV1AndSubscribedV2Clients_asGoldenFrames() throws Exception {
+        try (WsTestClient v1 = WsTestClient.connect(server.port(), "/ws");
+             WsTestClient v2 = WsTestClient.connect(server.port(), "/api/v2/ws");
+             WsTestClient eurOnly = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            v1.next(3);
+            v2.next();
+            eurOnly.next();
+            v2.sendBinary(bytes("11"));
+            v2.sendBinary(bytes("9"));
+            v2.sendBinary(bytes("16"));
+            v2.sendBinary(bytes("15"));
+            v2.next(5);
+            eurOnly.sendBinary(msgpack("83a474797065a9737562736372696265a96576656e7454797065a57072696365a863757272656e6379a3455552"));
+            eurOnly.next(2);
+
+            mempool.pushBlock(870124, "0000000000000000000bbb", 9.876);
+            assertEquals("{\"block\":{\"height\":870124}}", v1.next().text());
+            assertEquals(bytes("20-v1").length, v1.next().payload().length);
+            assertFrame("12-next", v2.next());
+            assertFrame("20-blockfee", v2.next());
+            assertFrame("20-blockfee2", v2.next());
+
+            mempool.pushFee(9.874);
+            assertFrame("21-blockfee2", v2.next());
+
+            mempool.pushConversions("{\"time\":2,\"USD\":99999,\"EUR\":59300}");
+            assertEquals("{\"bitcoin\":99999}", v1.next().text());
+            assertFrame("3-v2", v2.next());
+            assertEquals("81 a5 70 72 69 63 65 81 a3 45 55 52 cd e7 a4", hex(eurOnly.next().payload()));
+            // a final marker frame proves nothing else was queued in between
+            mempool.pushBlock(870125, "ccc", 9.874);
+            assertEquals("{\"block\":{\"height\":870125}}", v1.next().text());
+            assertEquals("81 ab 62 6c 6f 63 6b 68 65 69 67 68 74 ce 00 0d 46 ed", hex(v2.next().payload()));
+            assertEquals(0, eurOnly.pending());
+        }
+    }
+
+    @Test
+    void rest_bodiesAreExact() throws Exception {
+        var block = TestServer.get(server.port(), "/api/lastblock");
+        assertEquals(200, block.statusCode());
+        assertEquals("870123", block.body());
+        assertEquals("application/json; charset=utf-8", block.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("13", TestServer.get(server.port(), "/api/lastfee").body());
+        assertEquals("{\"USD\":64212,\"EUR\":59123,\"CHF\":55000,\"JPY\":10123456}",
+                TestServer.get(server.port(), "/api/lastprice").body());
+        assertEquals("[\"USD\",\"EUR\",\"CHF\",\"JPY\"]", TestServer.get(server.port(), "/api/v2/currencies").body());
+        var missing = TestServer.get(server.port(), "/api/nope");
+        assertEquals(404, missing.statusCode());
+        assertEquals("{\"message\":\"Route GET:/api/nope not found\",\"error\":\"Not Found\",\"statusCode\":404}", missing.body());
+        assertEquals(404, TestServer.get(server.port(), "/api/v2/ws").statusCode());
+        mempool.pushFee(9.876);
+        Await.until("fee stored", WsTestClient.DEADLINE, () -> server.state().snapshot().fee() == 9.88);
+        assertEquals("9.88", TestServer.get(server.port(), "/api/lastfee").body());
+    }
+}

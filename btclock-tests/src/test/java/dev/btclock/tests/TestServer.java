@@ -1,0 +1,48 @@
+package dev.btclock.tests;
+
+import dev.btclock.server.ServerAssembly;
+import dev.btclock.server.ServerConfig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts the production server assembly on loopback ports against a fake upstream. */
+public final class TestServer {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private TestServer() {
+    }
+
+    /** A server reading {@code fake}, with {@code extra} settings on top of the test defaults. */
+    public static ServerAssembly start(FakeMempoolServer fake, Map<String, String> extra) throws IOException {
+        Map<String, String> env = new HashMap<>();
+        env.put("LISTEN_ADDR", "127.0.0.1:0");
+        env.put("METRICS_ADDR", "127.0.0.1:0");
+        env.put("MEMPOOL_INSTANCE", fake.baseUrl());
+        env.putAll(extra);
+        ServerAssembly server = ServerAssembly.start(ServerConfig.from(env),
+                dev.btclock.upstream.spi.Drivers.installed(), dev.btclock.bus.spi.Buses.installed(), false);
+        return server;
+    }
+
+    /** Starts and waits until {@code /healthz} is 200 (upstream connected, data present). */
+    public static ServerAssembly startHealthy(FakeMempoolServer fake, Map<String, String> extra) throws IOException {
+        ServerAssembly server = start(fake, extra);
+        Await.until("server healthy", Duration.ofSeconds(15), () -> server.health().healthy()
+                && server.state().snapshot().prices().containsKey("USD"));
+        return server;
+    }
+
+    /** GET {@code path} on {@code port}. */
+    public static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
