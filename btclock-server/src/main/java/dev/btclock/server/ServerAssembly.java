@@ -127,6 +127,9 @@ public final class ServerAssembly implements AutoCloseable {
 
         http = new HttpServer();
         NetworkListener listener = listener(config.listen());
+        if (config.sendBufferBytes() > 0) {
+            limitSendBuffer(listener.getTransport(), config.sendBufferBytes());
+        }
         listener.setMaxHttpHeaderSize(16 * 1024);
         listener.setMaxRequestHeaders(64);
         listener.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
@@ -180,6 +183,31 @@ public final class ServerAssembly implements AutoCloseable {
         return l;
     }
 
+    /**
+     * A fixed kernel send buffer per accepted connection: bounds the kernel memory a stalled
+     * device can hold (autotuning lets it grow to {@code tcp_wmem} max, 4 MB) and makes a stuck
+     * client reach its queue limit after kilobytes, not megabytes.
+     */
+    private static void limitSendBuffer(TCPNIOTransport transport, int bytes) {
+        org.glassfish.grizzly.nio.ChannelConfigurator base = transport.getChannelConfigurator();
+        transport.setChannelConfigurator(new org.glassfish.grizzly.nio.ChannelConfigurator() {
+            @Override
+            public void preConfigure(org.glassfish.grizzly.nio.NIOTransport t, java.nio.channels.SelectableChannel ch)
+                    throws IOException {
+                base.preConfigure(t, ch);
+                if (ch instanceof java.nio.channels.SocketChannel sc) {
+                    sc.socket().setSendBufferSize(bytes);
+                }
+            }
+
+            @Override
+            public void postConfigure(org.glassfish.grizzly.nio.NIOTransport t, java.nio.channels.SelectableChannel ch)
+                    throws IOException {
+                base.postConfigure(t, ch);
+            }
+        });
+    }
+
     /** What {@code /healthz} reports. */
     public HealthCheck.Status health() {
         if (closed) {
@@ -212,6 +240,11 @@ public final class ServerAssembly implements AutoCloseable {
     /** The bound metrics port, or -1 when metrics are off. */
     public int metricsPort() {
         return metricsHttp == null ? -1 : metricsHttp.getListener(LISTENER).getPort();
+    }
+
+    /** Connected device clients of a protocol. */
+    public int clientsConnected(dev.btclock.server.ws.Protocol protocol) {
+        return fanout.count(protocol);
     }
 
     /** The server's metrics. */

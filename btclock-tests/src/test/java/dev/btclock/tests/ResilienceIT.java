@@ -1,0 +1,148 @@
+package dev.btclock.tests;
+
+import dev.btclock.server.ServerAssembly;
+import dev.btclock.server.ws.Protocol;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.btclock.core.GoldenVectors.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What happens when the upstream, a client or the process misbehaves or goes away. */
+class ResilienceIT {
+
+    private FakeMempoolServer mempool;
+    private ServerAssembly server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (mempool != null) {
+            mempool.close();
+        }
+    }
+
+    private void start(Map<String, String> extra) throws Exception {
+        mempool = FakeMempoolServer.start();
+        server = TestServer.startHealthy(mempool, extra);
+    }
+
+    @Test
+    void healthz_turns503WhenUpstreamGoes_and200WhenItIsBack() throws Exception {
+        start(Map.of());
+        var ok = TestServer.get(server.port(), "/healthz");
+        assertEquals(200, ok.statusCode());
+        assertEquals("ok", ok.body());
+        assertEquals(200, TestServer.get(server.metricsPort(), "/healthz").statusCode());
+
+        mempool.stop();
+        Await.until("503 upstream down", Duration.ofSeconds(15), () -> status(server.port()) == 503);
+        assertEquals("upstream down", TestServer.get(server.port(), "/healthz").body());
+        assertEquals("upstream down", TestServer.get(server.metricsPort(), "/healthz").body());
+
+        mempool.restart();
+        Await.until("200 again", Duration.ofSeconds(30), () -> status(server.port()) == 200);
+        Await.until("metric active", Duration.ofSeconds(5), () -> metrics().contains(
+                "btclock_upstream_source_active{driver=\"mempool-ws\"} 1.0"));
+    }
+
+    private static int status(int port) {
+        try {
+            return TestServer.get(port, "/healthz").statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private String metrics() {
+        try {
+            return TestServer.get(server.metricsPort(), "/metrics").body();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void clientThatStopsReading_isDisconnected_whileOthersGetEveryFrame() throws Exception {
+        start(Map.of("WS_QUEUE_FRAMES", "16"));
+        try (WsTestClient slow = WsTestClient.connectNotReading(server.port(), "/ws");
+             WsTestClient normal = WsTestClient.connect(server.port(), "/ws")) {
+            normal.next(3);
+            Await.until("both connected", Duration.ofSeconds(5), () -> server.clientsConnected(Protocol.V1) == 2);
+            int n = 20000;
+            for (int i = 1; i <= n; i++) {
+                mempool.pushConversions("{\"time\":" + i + ",\"USD\":" + (70000 + 10 * i) + "}");
+            }
+            for (int i = 1; i <= n; i++) {
+                assertEquals("{\"bitcoin\":" + (70000 + 10 * i) + "}", normal.next().text(), "frame " + i);
+            }
+            Await.until("slow client dropped", Duration.ofSeconds(10), () -> server.metrics().backpressureDrops(Protocol.V1) == 1);
+            slow.resumeReading();
+            assertTrue(slow.awaitEnd(Duration.ofSeconds(10)), "slow client's TCP connection was closed");
+            Await.until("slow client forgotten", Duration.ofSeconds(5), () -> server.clientsConnected(Protocol.V1) == 1);
+            assertTrue(metrics().contains("btclock_ws_backpressure_drops_total{proto=\"v1\"} 1.0"), metrics());
+        }
+    }
+
+    @Test
+    void oversizedOrMalformedClientFrame_closesOnlyThatClient() throws Exception {
+        start(Map.of());
+        try (WsTestClient bystander = WsTestClient.connect(server.port(), "/api/v2/ws");
+             WsTestClient big = WsTestClient.connect(server.port(), "/api/v2/ws");
+             WsTestClient broken = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            bystander.next();
+            big.next();
+            broken.next();
+            bystander.sendBinary(bytes("11"));
+            bystander.next();
+
+            big.sendBinary(new byte[100_000]);
+            WsTestClient.Frame close = big.next();
+            assertEquals(0x8, close.opcode());
+            assertTrue(close.closeCode() == 1009 || close.closeCode() == 1011, "close code " + close.closeCode());
+
+            broken.sendText("x");
+            broken.sendBinary(new byte[] {(byte) 0xc1});
+            broken.sendPing(new byte[200]);
+            assertTrue(broken.awaitEnd(Duration.ofSeconds(10)) || broken.next().opcode() == 0x8);
+
+            mempool.pushBlock(870124, "bbb", 12.5);
+            assertEquals("81 ab 62 6c 6f 63 6b 68 65 69 67 68 74 ce 00 0d 46 ec",
+                    dev.btclock.core.GoldenVectors.hex(bystander.next().payload()));
+        }
+    }
+
+    @Test
+    void shutdown_closesClientsWith1001() throws Exception {
+        start(Map.of());
+        try (WsTestClient v1 = WsTestClient.connect(server.port(), "/ws");
+             WsTestClient v2 = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            v1.next(3);
+            v2.next();
+            server.close();
+            WsTestClient.Frame a = v1.next();
+            WsTestClient.Frame b = v2.next();
+            assertEquals(0x8, a.opcode());
+            assertEquals(1001, a.closeCode());
+            assertEquals(1001, b.closeCode());
+            assertTrue(v1.awaitEnd(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void clientPing_keepsTheConnectionUsable() throws Exception {
+        start(Map.of());
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            c.next();
+            c.sendPing(new byte[] {1, 2, 3});
+            c.sendBinary(bytes("11"));
+            assertEquals(0x2, c.next().opcode());
+        }
+    }
+}
