@@ -13,6 +13,7 @@ import dev.btclock.core.plugin.ProviderLookup;
 import dev.btclock.core.state.MarketState;
 import dev.btclock.core.state.Snapshot;
 import dev.btclock.server.http.ApiHandler;
+import dev.btclock.server.http.HeaderDeadline;
 import dev.btclock.server.http.HealthCheck;
 import dev.btclock.server.http.MetricsHandler;
 import dev.btclock.server.metrics.ServerMetrics;
@@ -26,6 +27,7 @@ import dev.btclock.upstream.spi.Drivers;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import dev.btclock.upstream.spi.UpstreamDriverProvider;
 import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerEndpointConfig;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -40,7 +42,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The whole server wired by hand: upstream driver → bus → market state → fan-out, plus REST,
@@ -61,6 +63,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final UpstreamDriver driver;
     private final ClientSupervisor clients;
     private final WsContainer container;
+    private final HeaderDeadline headerDeadline;
     private HttpServer http;
     private HttpServer metricsHttp;
     private volatile boolean closed;
@@ -71,8 +74,9 @@ public final class ServerAssembly implements AutoCloseable {
         this.driver = driver;
         this.metrics = new ServerMetrics(jvmMetrics);
         this.container = new WsContainer(config.maxMessageBytes());
+        this.headerDeadline = new HeaderDeadline(config.headerTimeout());
         this.clients = new ClientSupervisor(fanout, metrics, config.queueFrames(), config.maxMessageBytes(),
-                config.pingInterval(), config.idleTimeout());
+                config.pingInterval(), config.idleTimeout(), config.priceRepush());
     }
 
     /** Starts with the providers found on the class path; the production entry point. */
@@ -122,6 +126,7 @@ public final class ServerAssembly implements AutoCloseable {
 
     private void startAll() throws IOException {
         metrics.clients(fanout::count);
+        metrics.headerTimeouts(headerDeadline::closedCount);
         metrics.upstream(driver.name(), () -> driver.health().connected(), this::lastEventAgeSeconds);
         bus.subscribe(event -> state.apply(event).ifPresent(fanout::publish));
 
@@ -133,10 +138,13 @@ public final class ServerAssembly implements AutoCloseable {
         listener.setMaxHttpHeaderSize(16 * 1024);
         listener.setMaxRequestHeaders(64);
         listener.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
-        listener.registerAddOn(new UpgradeCapture(container));
+        listener.registerAddOn(headerDeadline);
+        var endpoints = clients.endpointConfigs();
+        listener.registerAddOn(new UpgradeCapture(container,
+                endpoints.stream().map(ServerEndpointConfig::getPath).collect(Collectors.toSet())));
         http.addListener(listener);
         http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, this::health), "/");
-        for (var endpoint : clients.endpointConfigs()) {
+        for (var endpoint : endpoints) {
             try {
                 container.addEndpoint(endpoint);
             } catch (DeploymentException e) {
@@ -156,6 +164,7 @@ public final class ServerAssembly implements AutoCloseable {
             metricsHttp = new HttpServer();
             NetworkListener ml = listener(config.metrics());
             ml.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
+            ml.registerAddOn(headerDeadline);
             metricsHttp.addListener(ml);
             HttpHandler handler = new MetricsHandler(metrics, this::health);
             metricsHttp.getServerConfiguration().addHttpHandler(handler, "/");
@@ -286,6 +295,7 @@ public final class ServerAssembly implements AutoCloseable {
         if (metricsHttp != null) {
             metricsHttp.shutdownNow();
         }
+        headerDeadline.close();
         LOG.info("stopped");
     }
 

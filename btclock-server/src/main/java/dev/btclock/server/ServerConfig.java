@@ -23,11 +23,13 @@ import java.util.Set;
  * @param maxMessageBytes {@code WS_MAX_MESSAGE_BYTES}: largest client frame (default 32768)
  * @param headerTimeout   {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
  * @param sendBufferBytes {@code WS_SEND_BUFFER_BYTES}: kernel send buffer per connection (default 65536; 0 = kernel autotuning)
+ * @param priceRepush     {@code PRICE_REPUSH_SECONDS}: re-send a price unchanged for this long (default 0 = off)
  * @param settings        every setting, for drivers and buses
  */
 public record ServerConfig(HostPort listen, HostPort metrics, String upstream, String broker, String logLevel,
                            Duration pingInterval, Duration idleTimeout, int queueFrames, int maxMessageBytes,
-                           Duration headerTimeout, int sendBufferBytes, Map<String, String> settings) {
+                           Duration headerTimeout, int sendBufferBytes, Duration priceRepush,
+                           Map<String, String> settings) {
 
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -62,10 +64,11 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
         int maxMessage = s.integer("WS_MAX_MESSAGE_BYTES", 32768, 1024, 65536);
         Duration header = s.seconds("HTTP_HEADER_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
+        Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
         if (metrics != null && metrics.port() != 0 && metrics.port() == listen.port()) {
             s.problem("METRICS_ADDR", "must use another port than LISTEN_ADDR (" + listen.port() + ")");
         }
         s.check();
-        return new ServerConfig(listen, metrics, upstream, broker, level, ping, idle, queue, maxMessage, header, sendBuffer, env);
+        return new ServerConfig(listen, metrics, upstream, broker, level, ping, idle, queue, maxMessage, header, sendBuffer, repush, env);
     }
 }

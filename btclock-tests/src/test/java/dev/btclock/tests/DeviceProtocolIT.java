@@ -186,6 +186,24 @@ class DeviceProtocolIT {
     }
 
     @Test
+    void priceRepush_sendsAQuietPriceAgain_toV1AndToItsV2Subscribers() throws Exception {
+        try (ServerAssembly repushing = TestServer.startHealthy(mempool, Map.of("PRICE_REPUSH_SECONDS", "1"));
+             WsTestClient v1 = WsTestClient.connect(repushing.port(), "/ws");
+             WsTestClient v2 = WsTestClient.connect(repushing.port(), "/api/v2/ws")) {
+            WsTestClient.Frame price = v1.next();
+            v1.next(2);
+            v2.next();
+            v2.sendBinary(bytes("15"));
+            assertFrame("14-1", v2.next());
+            WsTestClient.Frame usd = v2.next();
+            // Nothing changes upstream; the same frames come again.
+            assertEquals(hex(price.raw()), hex(v1.next().raw()));
+            assertEquals(hex(usd.raw()), hex(v2.next().raw()));
+            assertEquals(hex(price.raw()), hex(v1.next().raw()));
+        }
+    }
+
+    @Test
     void rest_bodiesAreExact() throws Exception {
         var block = TestServer.get(server.port(), "/api/lastblock");
         assertEquals(200, block.statusCode());

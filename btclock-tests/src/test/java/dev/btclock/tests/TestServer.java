@@ -22,22 +22,35 @@ public final class TestServer {
 
     /** A server reading {@code fake}, with {@code extra} settings on top of the test defaults. */
     public static ServerAssembly start(FakeMempoolServer fake, Map<String, String> extra) throws IOException {
+        return start(config(fake, extra));
+    }
+
+    /** The configuration {@link #start} uses, to adjust what the environment cannot express (sub-minute idle timeouts). */
+    public static ServerConfig config(FakeMempoolServer fake, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>();
         env.put("LISTEN_ADDR", "127.0.0.1:0");
         env.put("METRICS_ADDR", "127.0.0.1:0");
         env.put("MEMPOOL_INSTANCE", fake.baseUrl());
         env.putAll(extra);
-        ServerAssembly server = ServerAssembly.start(ServerConfig.from(env),
-                dev.btclock.upstream.spi.Drivers.installed(), dev.btclock.bus.spi.Buses.installed(), false);
+        return ServerConfig.from(env);
+    }
+
+    /** Starts the production assembly with {@code config} and the providers on the class path. */
+    public static ServerAssembly start(ServerConfig config) throws IOException {
+        return ServerAssembly.start(config, dev.btclock.upstream.spi.Drivers.installed(),
+                dev.btclock.bus.spi.Buses.installed(), false);
+    }
+
+    /** Waits until {@code server} is healthy and has a USD price. */
+    public static ServerAssembly awaitHealthy(ServerAssembly server) {
+        Await.until("server healthy", Duration.ofSeconds(15), () -> server.health().healthy()
+                && server.state().snapshot().prices().containsKey("USD"));
         return server;
     }
 
     /** Starts and waits until {@code /healthz} is 200 (upstream connected, data present). */
     public static ServerAssembly startHealthy(FakeMempoolServer fake, Map<String, String> extra) throws IOException {
-        ServerAssembly server = start(fake, extra);
-        Await.until("server healthy", Duration.ofSeconds(15), () -> server.health().healthy()
-                && server.state().snapshot().prices().containsKey("USD"));
-        return server;
+        return awaitHealthy(start(fake, extra));
     }
 
     /** GET {@code path} on {@code port}. */

@@ -45,15 +45,22 @@ public final class WsTestClient implements AutoCloseable {
         }
     }
 
+    /** A pong from the server, with how many data or close frames had arrived before it. */
+    public record Pong(byte[] payload, int framesBefore) {
+    }
+
     private final Socket socket;
     private final OutputStream out;
     private final DataInputStream in;
     private final int status;
     private final Map<String, String> headers;
     private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Pong> pongs = new LinkedBlockingQueue<>();
+    private int framesReceived;
     private final CountDownLatch ended = new CountDownLatch(1);
     private final CountDownLatch reading = new CountDownLatch(1);
     private final Thread reader;
+    private volatile boolean answerPings = true;
 
     private WsTestClient(Socket socket, int status, Map<String, String> headers, InputStream rest, boolean read)
             throws IOException {
@@ -155,6 +162,15 @@ public final class WsTestClient implements AutoCloseable {
         return list;
     }
 
+    /** The next pong, waiting up to {@code timeout}. */
+    public Pong nextPong(Duration timeout) throws InterruptedException {
+        Pong p = pongs.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (p == null) {
+            throw new AssertionError("no pong within " + timeout + " (" + framesReceived + " frames received)");
+        }
+        return p;
+    }
+
     /** Sends a masked binary frame. */
     public void sendBinary(byte[] payload) throws IOException {
         sendFrame(0x82, payload);
@@ -168,6 +184,11 @@ public final class WsTestClient implements AutoCloseable {
     /** Sends a masked ping. */
     public void sendPing(byte[] payload) throws IOException {
         sendFrame(0x89, payload);
+    }
+
+    /** Stops answering the server's pings: a peer whose TCP stack is up but whose application is gone. */
+    public void ignorePings() {
+        answerPings = false;
     }
 
     /** Starts reading after {@link #connectNotReading}. */
@@ -243,12 +264,16 @@ public final class WsTestClient implements AutoCloseable {
                 raw.write(payload);
                 int opcode = b0 & 0x0f;
                 if (opcode == 0x9) {
-                    sendFrame(0x8A, payload);
+                    if (answerPings) {
+                        sendFrame(0x8A, payload);
+                    }
                     continue;
                 }
                 if (opcode == 0xA) {
+                    pongs.add(new Pong(payload, framesReceived));
                     continue;
                 }
+                framesReceived++;
                 frames.add(new Frame(opcode, payload, raw.toByteArray()));
             }
         } catch (IOException | InterruptedException e) {

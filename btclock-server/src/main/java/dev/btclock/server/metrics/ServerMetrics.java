@@ -84,6 +84,14 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    /** Adds the counter of connections closed for not sending a complete request head in time. */
+    public void headerTimeouts(java.util.function.LongSupplier closed) {
+        CounterWithCallback.builder().name("btclock_http_header_timeouts_total")
+                .help("Connections closed because no complete request head arrived within HTTP_HEADER_TIMEOUT_SECONDS")
+                .callback(cb -> cb.call(closed.getAsLong()))
+                .register(registry);
+    }
+
     /** One frame written to a client. */
     public void frameSent(Protocol p) {
         framesSent.get(p).increment();

@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Client {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Client.class);
+
     private final Protocol protocol;
     private final Connection<?> connection;
     private final MemoryManager<?> memory;
@@ -183,6 +185,7 @@ final class Client {
 
         @Override
         public void failed(Throwable throwable) {
+            LOG.debug("write to {} client failed, closing it: {}", protocol.label(), throwable.toString());
             synchronized (Client.this) {
                 dead = true;
                 queue = null;

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps the device connections honest: pings every client each {@code pingInterval}, terminates
  * clients silent for longer than {@code idleTimeout} (dead peers, half-open TCP), terminates
- * stuck connections off the fan-out thread, and closes everyone with 1001 at shutdown.
+ * stuck connections off the fan-out thread, re-pushes quiet prices when {@code PRICE_REPUSH_SECONDS}
+ * is set, and closes everyone with 1001 at shutdown.
  */
 public final class ClientSupervisor implements AutoCloseable {
 
@@ -28,18 +29,20 @@ public final class ClientSupervisor implements AutoCloseable {
     private final int maxMessageBytes;
     private final Duration pingInterval;
     private final Duration idleTimeout;
+    private final Duration priceRepush;
     private final ExecutorService terminator;
     private final ScheduledExecutorService scheduler;
 
     /** A supervisor for the clients of {@code fanout}; threads start in {@link #start}. */
     public ClientSupervisor(Fanout fanout, ServerMetrics metrics, int queueFrames, int maxMessageBytes,
-                            Duration pingInterval, Duration idleTimeout) {
+                            Duration pingInterval, Duration idleTimeout, Duration priceRepush) {
         this.fanout = fanout;
         this.metrics = metrics;
         this.queueFrames = queueFrames;
         this.maxMessageBytes = maxMessageBytes;
         this.pingInterval = pingInterval;
         this.idleTimeout = idleTimeout;
+        this.priceRepush = priceRepush;
         this.terminator = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-ws-terminator"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-ws-pinger"));
     }
@@ -49,10 +52,21 @@ public final class ClientSupervisor implements AutoCloseable {
         return DeviceEndpoint.configs(fanout, metrics, terminator, queueFrames, maxMessageBytes);
     }
 
-    /** Starts pinging and reaping. */
+    /** Starts pinging and reaping, and the price re-push when it is on. */
     public void start() {
         long ms = pingInterval.toMillis();
         scheduler.scheduleWithFixedDelay(this::pingAndReap, ms, ms, TimeUnit.MILLISECONDS);
+        if (!priceRepush.isZero()) {
+            long age = priceRepush.toNanos();
+            long check = Math.min(1000, priceRepush.toMillis());
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    fanout.repushPrices(System.nanoTime(), age);
+                } catch (RuntimeException e) {
+                    LOG.error("price re-push failed", e);
+                }
+            }, check, check, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void pingAndReap() {

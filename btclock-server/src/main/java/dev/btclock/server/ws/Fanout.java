@@ -47,6 +47,7 @@ public final class Fanout {
     private byte[] v2Blockfee;
     private byte[] v2Blockfee2;
     private final Map<String, byte[]> v2Prices = new HashMap<>();
+    private final Map<String, Long> pricePushedAt = new HashMap<>();
 
     /** An empty fan-out. */
     public Fanout() {
@@ -61,6 +62,7 @@ public final class Fanout {
             if (change instanceof Change.Price p) {
                 byte[] v2Frame = WsFrames.binary(V2Codec.price(p.currency(), p.price()));
                 v2Prices.put(p.currency(), v2Frame);
+                pricePushedAt.put(p.currency(), System.nanoTime());
                 sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new HashSet<>()), v2Frame);
                 if ("USD".equals(p.currency())) {
                     v1Price = WsFrames.text(V1Codec.price(p.price()));
@@ -84,6 +86,33 @@ public final class Fanout {
                 sendAll(blockfee2Subs, v2Blockfee2);
             }
         }
+    }
+
+    /**
+     * Sends again every price that has not been pushed for {@code age} to its subscribers (the USD
+     * price also to v1 clients): PROTOCOL.md deliberate change 4, for v3 devices that dropped the
+     * last change of a quiet market.
+     *
+     * @return how many currencies were re-pushed
+     */
+    int repushPrices(long nowNanos, long ageNanos) {
+        int n = 0;
+        synchronized (lock) {
+            for (Map.Entry<String, byte[]> e : v2Prices.entrySet()) {
+                String currency = e.getKey();
+                Long at = pricePushedAt.get(currency);
+                if (at == null || nowNanos - at < ageNanos) {
+                    continue;
+                }
+                pricePushedAt.put(currency, nowNanos);
+                sendAll(currencySubs.getOrDefault(currency, Set.of()), e.getValue());
+                if ("USD".equals(currency) && v1Price != null) {
+                    sendAll(v1, v1Price);
+                }
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Registers a v1 client and sends the three connect frames (price or {@code {}}, block, fee). */

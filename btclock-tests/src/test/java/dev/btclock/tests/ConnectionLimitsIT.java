@@ -1,0 +1,263 @@
+package dev.btclock.tests;
+
+import dev.btclock.core.GoldenVectors;
+import dev.btclock.server.ServerAssembly;
+import dev.btclock.server.ServerConfig;
+import dev.btclock.server.ws.Protocol;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How the server treats connections that are not well-behaved devices: upgrades on unknown
+ * paths, silent and Slowloris connections, oversized request heads, dead peers, and pings from a
+ * client whose queue is full.
+ */
+class ConnectionLimitsIT {
+
+    private FakeMempoolServer mempool;
+    private ServerAssembly server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (mempool != null) {
+            mempool.close();
+        }
+    }
+
+    private void start(Map<String, String> extra) throws IOException {
+        mempool = FakeMempoolServer.start();
+        server = TestServer.startHealthy(mempool, extra);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/foo", "/ws/", "/WS", "/api/v2/ws/", "/api/v3/ws?x=1"})
+    void upgradeOnUnknownPath_isAcceptedWith101_andClosedWithoutStatus(String path) throws Exception {
+        start(Map.of());
+        try (WsTestClient c = WsTestClient.connect(server.port(), path, "Sec-WebSocket-Protocol: arduino")) {
+            assertEquals(101, c.status());
+            assertEquals("websocket", c.header("Upgrade"));
+            assertEquals("Upgrade", c.header("Connection"));
+            assertEquals("arduino", c.header("Sec-WebSocket-Protocol"));
+            WsTestClient.Frame close = c.next();
+            assertArrayEquals(new byte[] {(byte) 0x88, 0}, close.raw(), "a close frame without status code");
+            assertTrue(c.awaitEnd(Duration.ofSeconds(5)), "the server closed the TCP connection");
+        }
+        assertEquals(0, server.clientsConnected(Protocol.V1) + server.clientsConnected(Protocol.V2));
+    }
+
+    @Test
+    void upgradeOnUnknownPath_answersTheRfc6455AcceptForTheKey() throws Exception {
+        start(Map.of());
+        String key = "dGhlIHNhbXBsZSBub25jZQ==";
+        try (Socket s = socket(server.port())) {
+            send(s, "GET /nowhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            // RFC 6455 §1.3's worked example.
+            assertEquals("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\u0088\u0000", all);
+        }
+        assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", accept(key));
+    }
+
+    @Test
+    void plainGetOnWebSocketPath_is404WithEmptyBody() throws Exception {
+        start(Map.of());
+        var r = TestServer.get(server.port(), "/api/v2/ws");
+        assertEquals(404, r.statusCode());
+        assertEquals("", r.body());
+    }
+
+    @Test
+    void silentAndSlowlorisConnections_areClosedAtTheHeaderTimeout_whileDevicesStay() throws Exception {
+        start(Map.of("HTTP_HEADER_TIMEOUT_SECONDS", "1"));
+        try (WsTestClient device = WsTestClient.connect(server.port(), "/api/v1/ws");
+             Socket silent = socket(server.port());
+             Socket slowloris = socket(server.port())) {
+            device.next(3);
+            long start = System.nanoTime();
+            send(slowloris, "GET /api/lastblock HTTP/1.1\r\n");
+            slowloris.setSoTimeout(200);
+            boolean closed = false;
+            for (int line = 0; line < 50 && !closed; line++) {
+                // One header line every 200 ms: each byte would reset a plain idle timeout.
+                closed = readsEnd(slowloris) || !trySend(slowloris, "X-Trickle-" + line + ": 1\r\n");
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(closed, "the Slowloris connection was never closed");
+            assertTrue(seconds >= 0.9 && seconds < 5, "closed after " + seconds + " s with a 1 s header timeout");
+
+            silent.setSoTimeout(5000);
+            assertEquals(-1, silent.getInputStream().read(), "the silent connection was closed");
+            Await.until("counted", Duration.ofSeconds(5), () -> metrics().contains("btclock_http_header_timeouts_total 2.0"));
+
+            // The upgraded device outlived the header timeout and still receives.
+            mempool.pushConversions("{\"time\":1,\"USD\":71000}");
+            assertEquals("{\"bitcoin\":71000}", device.next().text());
+        }
+    }
+
+    @Test
+    void keepAliveRestClient_getsSeveralAnswers_onOneConnection() throws Exception {
+        start(Map.of());
+        try (Socket s = socket(server.port())) {
+            s.setSoTimeout(5000);
+            for (int i = 0; i < 3; i++) {
+                send(s, "GET /api/lastblock HTTP/1.1\r\nHost: x\r\n\r\n");
+                String head = readHead(s.getInputStream());
+                assertTrue(head.startsWith("HTTP/1.1 200"), head);
+                int length = Integer.parseInt(head.replaceAll("(?s).*[Cc]ontent-[Ll]ength: (\\d+).*", "$1"));
+                assertEquals(length, s.getInputStream().readNBytes(length).length);
+            }
+        }
+    }
+
+    @Test
+    void requestHeadsOver16KiB_areRefused_andSmallerOnesServed() throws Exception {
+        start(Map.of());
+        try (Socket s = socket(server.port())) {
+            s.setSoTimeout(5000);
+            send(s, "GET /api/lastblock HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20 * 1024) + "\r\n\r\n");
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 4"), head);
+        }
+        try (Socket s = socket(server.port())) {
+            s.setSoTimeout(5000);
+            send(s, "GET /api/lastblock HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(12 * 1024) + "\r\n\r\n");
+            assertTrue(readHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+        }
+    }
+
+    @Test
+    void deadClient_isReapedAfterTheIdleTimeout_whileALiveOneStays() throws Exception {
+        mempool = FakeMempoolServer.start();
+        ServerConfig base = TestServer.config(mempool, Map.of());
+        // The environment insists on >= 60 s; the mechanism is the same with 1 s pings and a 3 s timeout.
+        ServerConfig quick = new ServerConfig(base.listen(), base.metrics(), base.upstream(), base.broker(),
+                base.logLevel(), Duration.ofSeconds(1), Duration.ofSeconds(3), base.queueFrames(),
+                base.maxMessageBytes(), base.headerTimeout(), base.sendBufferBytes(), base.priceRepush(), base.settings());
+        server = TestServer.awaitHealthy(TestServer.start(quick));
+        try (WsTestClient live = WsTestClient.connect(server.port(), "/api/v2/ws");
+             WsTestClient dead = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            dead.ignorePings();
+            live.next();
+            dead.next();
+            long start = System.nanoTime();
+            assertTrue(dead.awaitEnd(Duration.ofSeconds(15)), "the silent client was closed");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(seconds >= 2.5, "reaped after " + seconds + " s, before the 3 s idle timeout");
+            Await.until("forgotten", Duration.ofSeconds(5), () -> server.clientsConnected(Protocol.V2) == 1);
+            assertTrue(metrics().contains("btclock_ws_idle_closed_total 1.0"), metrics());
+
+            // The live client answered the server's pings and is still served.
+            live.sendBinary(GoldenVectors.bytes("11"));
+            assertArrayEquals(GoldenVectors.bytes("12"), live.next().payload());
+        }
+    }
+
+    @Test
+    void pongs_overtakeQueuedData() throws Exception {
+        start(Map.of("WS_QUEUE_FRAMES", "60000"));
+        try (WsTestClient stalled = WsTestClient.connectNotReading(server.port(), "/ws")) {
+            Await.until("connected", Duration.ofSeconds(5), () -> server.clientsConnected(Protocol.V1) == 1);
+            int n = 20000;
+            for (int i = 1; i <= n; i++) {
+                mempool.pushConversions("{\"time\":" + i + ",\"USD\":" + (70000 + 10 * i) + "}");
+            }
+            Await.until("all frames queued", Duration.ofSeconds(30),
+                    () -> server.metrics().framesSent(Protocol.V1) > 0
+                            && server.state().snapshot().prices().get("USD") == 70000 + 10L * n);
+            stalled.sendPing(new byte[] {1, 2, 3});
+            stalled.resumeReading();
+            // Generous: reading 20,000 frames byte by byte on a busy machine takes a while, and a pong
+            // queued behind them would still arrive; the count below tells the two cases apart.
+            WsTestClient.Pong pong = stalled.nextPong(Duration.ofSeconds(60));
+            assertArrayEquals(new byte[] {1, 2, 3}, pong.payload());
+            int total = n + 3;
+            assertTrue(pong.framesBefore() < total / 2,
+                    "the pong came after " + pong.framesBefore() + " of " + total + " frames");
+            for (int i = 0; i < total; i++) {
+                stalled.next();
+            }
+        }
+    }
+
+    private String metrics() {
+        try {
+            return TestServer.get(server.metricsPort(), "/metrics").body();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Socket socket(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return s;
+    }
+
+    private static void send(Socket s, String text) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(text.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static boolean trySend(Socket s, String text) {
+        try {
+            send(s, text);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Waits up to the socket timeout; true when the peer closed the connection. */
+    private static boolean readsEnd(Socket s) {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after: " + sb);
+            }
+            sb.append((char) b);
+        }
+        return sb.toString();
+    }
+
+    private static String accept(String key) throws Exception {
+        byte[] d = MessageDigest.getInstance("SHA-1").digest(
+                (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+        return Base64.getEncoder().encodeToString(d);
+    }
+}
