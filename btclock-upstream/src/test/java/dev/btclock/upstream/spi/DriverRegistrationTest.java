@@ -27,7 +27,7 @@ class DriverRegistrationTest {
     @Test
     void unknownDriver_listsAvailable() {
         ConfigException e = assertThrows(ConfigException.class, () -> Drivers.installed().find("mempol"));
-        assertEquals("unknown upstream driver \"mempol\" (UPSTREAM); available: mempool-ws", e.getMessage());
+        assertEquals("unknown upstream driver \"mempol\" (UPSTREAM); available: bitcoind-rpc, bitcoind-zmq, mempool-ws", e.getMessage());
     }
 
     @Test
@@ -36,6 +36,17 @@ class DriverRegistrationTest {
                 .create(DriverConfig.from(Map.of("MEMPOOL_INSTANCE", "ftp://x", "MEMPOOL_PING_SECONDS", "0"))));
         assertEquals(2, e.problems().size());
         assertEquals("MEMPOOL_PING_SECONDS must be between 1 and 3600, got 0", e.problems().get(1));
+    }
+
+    @Test
+    void bitcoindDrivers_areFoundByName_andNameTheirSettings() {
+        assertEquals("bitcoind-rpc", Drivers.installed().find("bitcoind-rpc").name());
+        assertEquals("bitcoind-zmq", Drivers.installed().find("bitcoind-zmq").name());
+        ConfigException e = assertThrows(ConfigException.class, () -> Drivers.installed().find("bitcoind-zmq")
+                .create(DriverConfig.from(Map.of("BITCOIND_RPC", "ftp://x", "BITCOIND_ZMQ", "28332"))));
+        String all = String.join("\n", e.problems());
+        assertEquals(3, e.problems().size(), all);
+        assertEquals(true, all.contains("BITCOIND_RPC") && all.contains("BITCOIND_USER") && all.contains("BITCOIND_ZMQ"), all);
     }
 
     @Test
