@@ -18,6 +18,7 @@ module dev.btclock.upstream {
     exports dev.btclock.upstream.spi;
     exports dev.btclock.upstream.mempool;
     exports dev.btclock.upstream.bitcoind;
+    exports dev.btclock.upstream.failover;
 
     uses UpstreamDriverProvider;
     provides UpstreamDriverProvider with MempoolWsDriverProvider, BitcoindRpcDriverProvider,

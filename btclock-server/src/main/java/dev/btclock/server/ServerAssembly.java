@@ -21,7 +21,8 @@ import dev.btclock.server.ws.ClientSupervisor;
 import dev.btclock.server.ws.Fanout;
 import dev.btclock.server.ws.UpgradeCapture;
 import dev.btclock.server.ws.WsContainer;
-import dev.btclock.upstream.spi.DriverConfig;
+import dev.btclock.upstream.failover.UpstreamSupervisor;
+import dev.btclock.upstream.failover.Upstreams;
 import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.Drivers;
 import dev.btclock.upstream.spi.UpstreamDriver;
@@ -60,7 +61,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final Fanout fanout = new Fanout();
     private final ServerMetrics metrics;
     private final EventBus bus;
-    private final UpstreamDriver driver;
+    private final UpstreamSupervisor driver;
     private final ClientSupervisor clients;
     private final WsContainer container;
     private final HeaderDeadline headerDeadline;
@@ -68,7 +69,7 @@ public final class ServerAssembly implements AutoCloseable {
     private HttpServer metricsHttp;
     private volatile boolean closed;
 
-    private ServerAssembly(ServerConfig config, EventBus bus, UpstreamDriver driver, boolean jvmMetrics) {
+    private ServerAssembly(ServerConfig config, EventBus bus, UpstreamSupervisor driver, boolean jvmMetrics) {
         this.config = config;
         this.bus = bus;
         this.driver = driver;
@@ -95,14 +96,14 @@ public final class ServerAssembly implements AutoCloseable {
                                        ProviderLookup<BusProvider> buses, boolean jvmMetrics) throws IOException {
         List<String> problems = new ArrayList<>();
         EventBus bus = null;
-        UpstreamDriver driver = null;
+        UpstreamSupervisor driver = null;
         try {
             bus = buses.find(config.broker()).create(BusConfig.from(config.settings()));
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
         try {
-            driver = drivers.find(config.upstream()).create(new DriverConfig(config.settings(), Clock.systemUTC()));
+            driver = Upstreams.supervisor(config.settings(), drivers, Clock.systemUTC());
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
@@ -110,10 +111,13 @@ public final class ServerAssembly implements AutoCloseable {
             if (bus != null) {
                 bus.close();
             }
+            if (driver != null) {
+                driver.close();
+            }
             throw new ConfigException(problems);
         }
-        LOG.info("upstream drivers available: {}; using {} (UPSTREAM). buses available: {}; using {} (BROKER)",
-                drivers.names(), config.upstream(), buses.names(), config.broker());
+        LOG.info("upstream drivers available: {}; running {}. buses available: {}; using {} (BROKER)",
+                drivers.names(), driver.drivers().stream().map(UpstreamDriver::name).toList(), buses.names(), config.broker());
         ServerAssembly a = new ServerAssembly(config, bus, driver, jvmMetrics);
         try {
             a.startAll();
@@ -127,7 +131,7 @@ public final class ServerAssembly implements AutoCloseable {
     private void startAll() throws IOException {
         metrics.clients(fanout::count);
         metrics.headerTimeouts(headerDeadline::closedCount);
-        metrics.upstream(driver.name(), () -> driver.health().connected(), this::lastEventAgeSeconds);
+        metrics.upstream(driver, this::lastEventAgeSeconds);
         bus.subscribe(event -> state.apply(event).ifPresent(fanout::publish));
 
         http = new HttpServer();

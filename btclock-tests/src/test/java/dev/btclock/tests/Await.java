@@ -11,10 +11,15 @@ public final class Await {
 
     /** Polls {@code condition} every 10 ms until it holds or {@code timeout} passes; fails with {@code what}. */
     public static void until(String what, Duration timeout, BooleanSupplier condition) {
+        until(what, timeout, condition, () -> "");
+    }
+
+    /** As {@link #until(String, Duration, BooleanSupplier)}; a failure also reports {@code state}. */
+    public static void until(String what, Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> state) {
         long end = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what + " " + state.get());
             }
             try {
                 Thread.sleep(10);

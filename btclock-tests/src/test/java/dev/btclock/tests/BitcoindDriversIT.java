@@ -119,14 +119,14 @@ class BitcoindDriversIT {
 
     @Test
     void zmq_hashblockBringsTheNewTip_withoutWaitingForThePoll() throws Exception {
-        start("bitcoind-zmq", Map.of());
+        start("bitcoind-zmq", Map.of("BITCOIND_POLL_SECONDS", "60"));
         Await.until("first tip", Duration.ofSeconds(10), () -> heights().contains(903412L) && !fees().isEmpty());
         bitcoind.tip(903413);
-        // The safety poll is 30 s; only the notification can bring the tip within the wait below.
+        // The safety poll is 60 s here; only the notification can bring the tip within the wait below.
         Await.until("tip via ZMQ", Duration.ofSeconds(10), () -> {
             bitcoind.publishHashblock();
             return heights().contains(903413L);
-        });
+        }, () -> "heights " + heights() + ", getblockcount " + bitcoind.calls("getblockcount") + ", " + driver.health());
     }
 
     @Test
@@ -139,7 +139,8 @@ class BitcoindDriversIT {
         Await.until("fee via ZMQ", Duration.ofSeconds(10), () -> {
             bitcoind.publishSequence('A');
             return fees().contains(25.0);
-        });
+        }, () -> "fees " + fees() + ", getmempoolinfo " + bitcoind.calls("getmempoolinfo") + ", getrawmempool "
+                + bitcoind.calls("getrawmempool") + ", getblockcount " + bitcoind.calls("getblockcount") + ", " + driver.health());
         double seconds = (System.nanoTime() - start) / 1e9;
         int computations = bitcoind.calls("getrawmempool") - before;
         // Dozens of notifications, at most one computation per 2 s window.

@@ -49,7 +49,7 @@ class ResilienceIT {
         mempool.restart();
         Await.until("200 again", Duration.ofSeconds(30), () -> status(server.port()) == 200);
         Await.until("metric active", Duration.ofSeconds(5), () -> metrics().contains(
-                "btclock_upstream_source_active{driver=\"mempool-ws\"} 1.0"));
+                "btclock_upstream_source_active{driver=\"mempool-ws\",kind=\"fee\"} 1.0"));
     }
 
     private static int status(int port) {

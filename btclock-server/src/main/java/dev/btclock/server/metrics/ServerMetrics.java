@@ -1,6 +1,9 @@
 package dev.btclock.server.metrics;
 
 import dev.btclock.server.ws.Protocol;
+import dev.btclock.upstream.failover.UpstreamSupervisor;
+import dev.btclock.upstream.spi.DataKind;
+import dev.btclock.upstream.spi.UpstreamDriver;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -72,14 +75,23 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
-    /** Adds the upstream gauges: which driver is active, and the age of the last upstream event. */
-    public void upstream(String driver, java.util.function.BooleanSupplier active, DoubleSupplier lastEventAgeSeconds) {
+    /**
+     * Adds the upstream gauges: for every driver and kind of datum it provides, whether it is the
+     * one being served (1) or not (0); and the age of the last upstream contact.
+     */
+    public void upstream(UpstreamSupervisor supervisor, DoubleSupplier lastEventAgeSeconds) {
         GaugeWithCallback.builder().name("btclock_upstream_source_active")
-                .help("1 for the upstream driver whose data is being served").labelNames("driver")
-                .callback(cb -> cb.call(active.getAsBoolean() ? 1 : 0, driver))
+                .help("1 for the upstream driver whose data is being served, per kind of datum").labelNames("driver", "kind")
+                .callback(cb -> {
+                    for (UpstreamDriver d : supervisor.drivers()) {
+                        for (DataKind k : d.kinds()) {
+                            cb.call(supervisor.active(k) == d ? 1 : 0, d.name(), k.label());
+                        }
+                    }
+                })
                 .register(registry);
         GaugeWithCallback.builder().name("btclock_upstream_last_event_age_seconds")
-                .help("Seconds since the upstream last sent data (NaN before the first)")
+                .help("Seconds since an upstream driver was last heard from (NaN before the first)")
                 .callback(cb -> cb.call(lastEventAgeSeconds.getAsDouble()))
                 .register(registry);
     }

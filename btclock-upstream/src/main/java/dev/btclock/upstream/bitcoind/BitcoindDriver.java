@@ -51,15 +51,16 @@ class BitcoindDriver implements UpstreamDriver {
     private volatile boolean connected;
     private volatile Instant lastContact;
     private volatile String detail = "starting";
-    private boolean woken;
+    private boolean tipRequested = true;
     private volatile boolean resync;
+    private long nextPollAt = System.nanoTime();
+    private long feeAllowedAt = System.nanoTime();
     private boolean feeRequested = true;
 
     private long height = -1;
     private String hash;
     private Double fee;
     private String mempoolInfo;
-    private long lastFeeAt;
     private RpcException.Kind lastFailure;
 
     BitcoindDriver(String name, RpcClient rpc, Duration pollEvery, Duration feeInterval, Clock clock) {
@@ -68,7 +69,6 @@ class BitcoindDriver implements UpstreamDriver {
         this.pollEvery = pollEvery;
         this.feeInterval = feeInterval;
         this.clock = clock;
-        this.lastFeeAt = System.nanoTime() - feeInterval.toNanos();
     }
 
     @Override
@@ -93,18 +93,37 @@ class BitcoindDriver implements UpstreamDriver {
     void onStart() {
     }
 
-    /** Asks for a round now; with {@code fee}, the fee is recomputed too (still at most once per interval). */
-    final void wake(boolean fee) {
+    /**
+     * Asks for the tip to be read now, and/or the fee to be recomputed (at most once per
+     * {@code feeInterval}). Cheap when nothing new is asked: a flood of notifications wakes the
+     * driver once.
+     */
+    final void wake(boolean tip, boolean fee) {
         synchronized (signal) {
-            woken = true;
+            boolean news = tip && !tipRequested || fee && !feeRequested;
+            tipRequested |= tip;
             feeRequested |= fee;
-            signal.notifyAll();
+            if (news) {
+                signal.notifyAll();
+            }
         }
+    }
+
+    @Override
+    public java.util.Set<dev.btclock.upstream.spi.DataKind> kinds() {
+        return java.util.EnumSet.of(dev.btclock.upstream.spi.DataKind.BLOCK, dev.btclock.upstream.spi.DataKind.FEE);
     }
 
     @Override
     public DriverHealth health() {
         return new DriverHealth(connected, lastContact, detail);
+    }
+
+    /** Records that the node was heard from (a ZMQ notification), for silence detection. */
+    final void contact() {
+        if (connected) {
+            lastContact = clock.instant();
+        }
     }
 
     final boolean isClosed() {
@@ -142,50 +161,78 @@ class BitcoindDriver implements UpstreamDriver {
     }
 
     private void run() {
-        Duration wait = Duration.ZERO;
+        long retryAt = System.nanoTime();
         while (!closed) {
-            if (!await(wait)) {
+            Work work = awaitWork(retryAt);
+            if (work == null) {
                 return;
             }
             try {
-                round();
-                if (!connected || lastFailure != null) {
-                    LOG.info("{}: connected to bitcoind at {}", name, rpc);
-                }
-                connected = true;
-                lastFailure = null;
-                detail = "connected";
+                round(work);
                 backoff.reset();
-                wait = nextWait();
+                retryAt = Long.MAX_VALUE;
             } catch (RpcException e) {
-                wait = failed(e);
+                retryAt = System.nanoTime() + failed(e).toNanos();
+                again(work);
             } catch (RuntimeException e) {
                 LOG.error("{}: unexpected failure, retrying", name, e);
                 connected = false;
                 detail = "error: " + e;
-                wait = backoff.next();
+                retryAt = System.nanoTime() + backoff.next().toNanos();
+                again(work);
             }
         }
     }
 
-    /** Waits for {@code d} or a wake-up; false when closed. */
-    private boolean await(Duration d) {
-        long end = System.nanoTime() + d.toNanos();
+    /** What one round does. */
+    private record Work(boolean tip, boolean fee) {
+    }
+
+    /**
+     * Sleeps until there is something to do: the poll is due, a tip was asked for, a requested fee
+     * is out of its debounce window, or a failed round's retry time came. Null when closed.
+     */
+    private Work awaitWork(long retryAt) {
         synchronized (signal) {
-            while (!closed && !woken) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    break;
+            while (!closed) {
+                long now = System.nanoTime();
+                boolean retry = retryAt != Long.MAX_VALUE && now - retryAt >= 0;
+                boolean pollDue = now - nextPollAt >= 0;
+                boolean feeDue = feeRequested && now - feeAllowedAt >= 0;
+                if (retryAt == Long.MAX_VALUE || retry) {
+                    if (tipRequested || pollDue || feeDue || retry) {
+                        boolean tip = tipRequested || pollDue || retry;
+                        boolean fee = feeDue || pollDue && pollDriven(now - feeAllowedAt) && now - feeAllowedAt >= 0;
+                        tipRequested = false;
+                        if (fee) {
+                            feeRequested = false;
+                        }
+                        if (pollDue || retry) {
+                            nextPollAt = now + pollEvery.toNanos();
+                        }
+                        return new Work(tip, fee);
+                    }
+                }
+                long until = retryAt != Long.MAX_VALUE ? retryAt - now : nextPollAt - now;
+                if (retryAt == Long.MAX_VALUE && feeRequested) {
+                    until = Math.min(until, feeAllowedAt - now);
                 }
                 try {
-                    signal.wait(Math.max(1, left / 1_000_000));
+                    signal.wait(Math.max(1, until / 1_000_000));
                 } catch (InterruptedException e) {
-                    return false;
+                    return null;
                 }
             }
-            woken = false;
+            return null;
         }
-        return !closed;
+    }
+
+    /** A failed round's work is asked for again, so the retry does it. */
+    private void again(Work work) {
+        synchronized (signal) {
+            tipRequested |= work.tip();
+            feeRequested |= work.fee();
+        }
     }
 
     private Duration failed(RpcException e) {
@@ -220,53 +267,46 @@ class BitcoindDriver implements UpstreamDriver {
         }
     }
 
-    /** One poll: the tip, then the fee when due. */
-    void round() throws RpcException {
-        long h = rpc.call("getblockcount", "[]", JsonReader::nextLong);
-        String best = rpc.call("getbestblockhash", "[]", JsonReader::nextString);
-        lastContact = clock.instant();
-        boolean newTip = h != height || !best.equals(hash);
-        if (newTip) {
-            height = h;
-            hash = best;
-            emit(new BlockUpdate(h, best, clock.instant(), name));
-        }
-        boolean requested;
-        synchronized (signal) {
-            requested = feeRequested;
+    /** One round: the tip when asked or due, then the fee when asked and out of its debounce window. */
+    private void round(Work work) throws RpcException {
+        boolean newTip = false;
+        if (work.tip()) {
+            long h = rpc.call("getblockcount", "[]", JsonReader::nextLong);
+            String best = rpc.call("getbestblockhash", "[]", JsonReader::nextString);
+            lastContact = clock.instant();
+            if (!connected || lastFailure != null) {
+                LOG.info("{}: connected to bitcoind at {}", name, rpc);
+            }
+            // Healthy before anything is emitted, so whoever receives the events sees a live source.
+            connected = true;
+            lastFailure = null;
+            detail = "connected";
+            newTip = h != height || !best.equals(hash);
+            if (newTip) {
+                height = h;
+                hash = best;
+                emit(new BlockUpdate(h, best, clock.instant(), name));
+            }
         }
         boolean force = resync;
-        long now = System.nanoTime();
-        if ((requested || newTip || force || pollDriven()) && feeAllowedIn(now) == 0) {
-            synchronized (signal) {
-                feeRequested = false;
+        if (work.fee() || newTip || force) {
+            long now = System.nanoTime();
+            if (now - feeAllowedAt < 0) {
+                // A new tip inside the debounce window: the fee follows when the window ends.
+                wake(false, true);
+                return;
             }
             resync = false;
+            feeAllowedAt = now + feeInterval.toNanos();
             refreshFee(newTip || force);
-            lastFeeAt = now;
         }
     }
 
-    /** Nanoseconds until the fee may be recomputed again (0 = now). */
-    private long feeAllowedIn(long now) {
-        return Math.max(0, lastFeeAt + feeInterval.toNanos() - now);
-    }
-
-    /** How long to sleep after a good round: the poll cadence, or less when a requested fee is only debounced. */
-    private Duration nextWait() {
-        boolean pending;
-        synchronized (signal) {
-            pending = feeRequested;
-        }
-        if (!pending) {
-            return pollEvery;
-        }
-        long left = feeAllowedIn(System.nanoTime());
-        return left < pollEvery.toNanos() ? Duration.ofNanos(left) : pollEvery;
-    }
-
-    /** Whether every round may recompute the fee (the polling driver) or only requested ones (ZMQ). */
-    boolean pollDriven() {
+    /**
+     * Whether this round may recompute the fee without being asked: always for the polling driver;
+     * the ZMQ driver only when notifications have not asked for a while.
+     */
+    boolean pollDriven(long nanosSinceFeeAllowed) {
         return true;
     }
 
@@ -329,7 +369,7 @@ class BitcoindDriver implements UpstreamDriver {
     /** Re-reads everything at the next round (after lost ZMQ messages or a bitcoind restart). */
     final void resync() {
         resync = true;
-        wake(true);
+        wake(true, true);
     }
 
     private void emit(Event e) {

@@ -29,7 +29,7 @@ public final class BitcoindRpcDriverProvider implements UpstreamDriverProvider {
 
     @Override
     public UpstreamDriver create(DriverConfig config) {
-        BitcoindSettings b = BitcoindSettings.validated(new Settings(config.settings()));
+        BitcoindSettings b = BitcoindSettings.validated(new Settings(config.settings()), Duration.ofSeconds(2));
         return new BitcoindDriver(NAME, rpc(b), b.poll(), b.feeInterval(), config.clock());
     }
 

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  *
  * @param rpc          {@code BITCOIND_RPC}: {@code host:port} or {@code http://host:port/} (default {@code 127.0.0.1:8332})
  * @param credentials  {@code BITCOIND_USER}/{@code BITCOIND_PASS}, or the {@code BITCOIND_COOKIE} file read at each call
- * @param poll         {@code BITCOIND_POLL_SECONDS}: RPC polling cadence (default 2 s; the ZMQ driver's safety poll is 30 s)
+ * @param poll         {@code BITCOIND_POLL_SECONDS}: RPC polling cadence (default 2 s; for the ZMQ driver the safety poll, default 5 s)
  * @param feeInterval  {@code BITCOIND_FEE_SECONDS}: fee recomputed at most this often (default 2 s)
  * @param timeout      {@code BITCOIND_TIMEOUT_SECONDS}: read timeout of one call (default 30 s; {@code getrawmempool} is large)
  * @param zmq          {@code BITCOIND_ZMQ}: comma-separated ZMQ endpoints (default {@code tcp://127.0.0.1:28332})
@@ -27,7 +27,7 @@ import java.util.function.Supplier;
 record BitcoindSettings(URI rpc, Supplier<String> credentials, Duration poll, Duration feeInterval, Duration timeout,
                         List<String> zmq) {
 
-    static BitcoindSettings from(Settings s) {
+    static BitcoindSettings from(Settings s, Duration defaultPoll) {
         URI rpc = rpcUri(s);
         String user = s.string("BITCOIND_USER", "");
         String pass = s.string("BITCOIND_PASS", "");
@@ -43,7 +43,7 @@ record BitcoindSettings(URI rpc, Supplier<String> credentials, Duration poll, Du
         } else if (user.isBlank()) {
             s.problem("BITCOIND_USER", "is required for the bitcoind drivers (or BITCOIND_COOKIE=/path/to/.cookie)");
         }
-        Duration poll = s.seconds("BITCOIND_POLL_SECONDS", Duration.ofSeconds(2), 1, 3600);
+        Duration poll = s.seconds("BITCOIND_POLL_SECONDS", defaultPoll, 1, 3600);
         Duration fee = s.seconds("BITCOIND_FEE_SECONDS", Duration.ofSeconds(2), 1, 3600);
         Duration timeout = s.seconds("BITCOIND_TIMEOUT_SECONDS", Duration.ofSeconds(30), 1, 600);
         List<String> zmq = new ArrayList<>();
@@ -84,8 +84,8 @@ record BitcoindSettings(URI rpc, Supplier<String> credentials, Duration poll, Du
     }
 
     /** Validates {@code s} in full (throws {@link ConfigException} listing every problem). */
-    static BitcoindSettings validated(Settings s) {
-        BitcoindSettings b = from(s);
+    static BitcoindSettings validated(Settings s, Duration defaultPoll) {
+        BitcoindSettings b = from(s, defaultPoll);
         s.check();
         return b;
     }

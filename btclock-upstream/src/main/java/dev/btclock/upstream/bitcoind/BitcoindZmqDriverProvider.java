@@ -8,7 +8,7 @@ import dev.btclock.upstream.spi.UpstreamDriverProvider;
 /**
  * Provides {@code bitcoind-zmq}: listens to {@code BITCOIND_ZMQ} ({@code hashblock},
  * {@code sequence}) and reads over RPC what changed. Settings: those of {@code bitcoind-rpc}
- * plus {@code BITCOIND_ZMQ}.
+ * plus {@code BITCOIND_ZMQ}; {@code BITCOIND_POLL_SECONDS} is the safety poll (default 5 s).
  */
 public final class BitcoindZmqDriverProvider implements UpstreamDriverProvider {
 
@@ -26,7 +26,8 @@ public final class BitcoindZmqDriverProvider implements UpstreamDriverProvider {
 
     @Override
     public UpstreamDriver create(DriverConfig config) {
-        BitcoindSettings b = BitcoindSettings.validated(new Settings(config.settings()));
-        return new BitcoindZmqDriver(NAME, BitcoindRpcDriverProvider.rpc(b), b.zmq(), b.feeInterval(), config.clock());
+        BitcoindSettings b = BitcoindSettings.validated(new Settings(config.settings()), BitcoindZmqDriver.SAFETY_POLL);
+        return new BitcoindZmqDriver(NAME, BitcoindRpcDriverProvider.rpc(b), b.zmq(), b.poll(), b.feeInterval(),
+                config.clock());
     }
 }

@@ -23,6 +23,11 @@ public interface UpstreamDriver extends AutoCloseable {
      */
     void start(Consumer<Event> sink);
 
+    /** The kinds of datum this driver provides; all three unless overridden (bitcoind has no prices). */
+    default java.util.Set<DataKind> kinds() {
+        return java.util.EnumSet.allOf(DataKind.class);
+    }
+
     /** Current connectivity, for {@code /healthz} and metrics; never blocks. */
     DriverHealth health();
 
