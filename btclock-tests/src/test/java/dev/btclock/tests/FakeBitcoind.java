@@ -49,6 +49,7 @@ public final class FakeBitcoind implements AutoCloseable {
     private volatile boolean rawMempoolFails;
     private volatile String smartFee = "{\"feerate\":0.00004210,\"blocks\":2}";
     private volatile Mode mode = Mode.NORMAL;
+    private final AtomicInteger garbage = new AtomicInteger();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final List<String> methods = new CopyOnWriteArrayList<>();
     private final Map<String, Long> counters = new ConcurrentHashMap<>();
@@ -151,6 +152,11 @@ public final class FakeBitcoind implements AutoCloseable {
         mode = m;
     }
 
+    /** The next {@code n} calls get an HTTP 200 whose body is not JSON-RPC. */
+    public void garbage(int n) {
+        garbage.set(n);
+    }
+
     /** How often {@code method} was called successfully. */
     public int calls(String method) {
         AtomicInteger n = calls.get(method);
@@ -240,6 +246,10 @@ public final class FakeBitcoind implements AutoCloseable {
                 return;
             }
             String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (garbage.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                send(res, 200, "text/html", "<html><body>not bitcoind</body></html>");
+                return;
+            }
             JsonObject call = JsonParser.parseString(body).getAsJsonObject();
             String method = call.get("method").getAsString();
             String id = call.get("id").toString();

@@ -140,6 +140,14 @@ public final class FakeMempoolServer implements AutoCloseable {
     /** Stops serving (REST and WebSocket); connected clients see the connection drop. */
     public void stop() {
         if (http != null) {
+            // Like a real server going down: every client connection ends now, not at the next ping.
+            for (Session s : sessions) {
+                try {
+                    s.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "stopping"));
+                } catch (IOException | RuntimeException e) {
+                    // already gone
+                }
+            }
             http.shutdownNow();
             http = null;
             sessions.clear();
