@@ -33,6 +33,14 @@ public interface EventBus extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Who in the fleet runs the upstream and publishes. Only the leader's {@link #publish} calls
+     * reach the other nodes; a bus that serves one process is always the leader.
+     */
+    default Leadership leadership() {
+        return Leadership.ALWAYS;
+    }
+
     /** Stops delivery and releases every thread and connection. Idempotent. */
     @Override
     void close();

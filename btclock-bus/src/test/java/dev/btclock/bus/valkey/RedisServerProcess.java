@@ -1,0 +1,130 @@
+package dev.btclock.bus.valkey;
+
+import org.junit.jupiter.api.Assumptions;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.exceptions.JedisException;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code valkey-server} or {@code redis-server} process on a free loopback port, without
+ * persistence, that tests can kill and restart on the same port. When neither binary is on the
+ * {@code PATH}, tests that need one are skipped with one clear line ({@code .ci/run} installs
+ * Debian's {@code redis-server} so that CI always runs them).
+ */
+public final class RedisServerProcess implements AutoCloseable {
+
+    private final String binary;
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    private RedisServerProcess(String binary, int port, Path dir) {
+        this.binary = binary;
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** The server binary on the PATH, preferring Valkey. */
+    public static Optional<String> binary() {
+        for (String name : List.of("valkey-server", "redis-server")) {
+            for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+                Path p = Path.of(d, name);
+                if (Files.isExecutable(p)) {
+                    return Optional.of(p.toString());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Skips the calling test (one line) when there is no server binary. */
+    public static void assumeAvailable() {
+        Assumptions.assumeTrue(binary().isPresent(),
+                "no valkey-server or redis-server on PATH: skipping the Valkey bus tests (apt-get install redis-server)");
+    }
+
+    /** Starts a server on a free port; skips the test when no binary exists. */
+    public static RedisServerProcess start() throws IOException {
+        assumeAvailable();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        RedisServerProcess r = new RedisServerProcess(binary().orElseThrow(), port, Files.createTempDirectory("btclock-redis"));
+        r.launch();
+        return r;
+    }
+
+    private void launch() throws IOException {
+        process = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", "")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try (Jedis j = new Jedis(new HostAndPort("127.0.0.1", port), config(500))) {
+                if ("PONG".equals(j.ping())) {
+                    return;
+                }
+            } catch (JedisException e) {
+                if (System.nanoTime() > end || !process.isAlive()) {
+                    throw new IOException(binary + " did not start on port " + port + ": " + Files.readString(dir.resolve("server.log")), e);
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
+    /** {@code 127.0.0.1:port}, for {@code BROKER_URL}. */
+    public String url() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** A fresh connection (tests close it). */
+    public Jedis client() {
+        return new Jedis(new HostAndPort("127.0.0.1", port), config(5000));
+    }
+
+    private static DefaultJedisClientConfig config(int timeoutMillis) {
+        return DefaultJedisClientConfig.builder().timeoutMillis(timeoutMillis).protocol(RedisProtocol.RESP2).build();
+    }
+
+    /** Kills the server (SIGKILL): its data is gone, clients see their connections drop. */
+    public void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+
+    /** Starts the server again on the same port, empty. */
+    public void restart() throws IOException {
+        launch();
+    }
+
+    @Override
+    public void close() {
+        try {
+            kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.btclock.bus.valkey;
+
+import dev.btclock.bus.spi.BusConfig;
+import dev.btclock.bus.spi.EventBus;
+import dev.btclock.core.event.BlockUpdate;
+import dev.btclock.core.event.Event;
+import dev.btclock.core.event.FeeUpdate;
+import dev.btclock.core.event.PriceUpdate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ClientKillParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.XAddParams;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Fleet behaviour of the {@code valkey} bus against a real server that the tests kill and restart. */
+class ValkeyBusIT {
+
+    private RedisServerProcess redis;
+    private final String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    private final List<EventBus> buses = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServerProcess.start();
+    }
+
+    @AfterEach
+    void stop() {
+        buses.forEach(EventBus::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        await(what, condition, () -> "");
+    }
+
+    static void await(String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what + " " + state.get());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+
+    private ValkeyEventBus bus(Map<String, String> extra) {
+        Map<String, String> s = new HashMap<>(Map.of("BROKER_URL", redis.url(), "BROKER_PREFIX", prefix,
+                "LEADER_LEASE_SECONDS", "3", "BROKER_STALE_SECONDS", "10"));
+        s.putAll(extra);
+        ValkeyEventBus b = (ValkeyEventBus) new ValkeyBusProvider().create(BusConfig.from(s));
+        buses.add(b);
+        return b;
+    }
+
+    private static List<Event> collect(EventBus bus) {
+        List<Event> list = new CopyOnWriteArrayList<>();
+        bus.subscribe(list::add);
+        return list;
+    }
+
+    private static FeeUpdate fee(double f) {
+        return new FeeUpdate(f, Instant.EPOCH, "test");
+    }
+
+    private static List<Double> fees(List<Event> events) {
+        return events.stream().filter(e -> e instanceof FeeUpdate).map(e -> ((FeeUpdate) e).medianFee()).toList();
+    }
+
+    @Test
+    void oneLeader_everyNodeReceivesTheLeadersEvents() {
+        ValkeyEventBus a = bus(Map.of());
+        await("a leads", () -> a.leadership().isLeader());
+        ValkeyEventBus b = bus(Map.of());
+        List<Event> atA = collect(a);
+        List<Event> atB = collect(b);
+        await("b reading", b::healthy);
+        assertFalse(b.leadership().isLeader(), "one leader at a time");
+
+        b.publish(fee(99)); // a follower's publish never reaches the fleet
+        for (int i = 1; i <= 50; i++) {
+            a.publish(fee(i));
+        }
+        await("all at a and b", () -> fees(atA).size() == 50 && fees(atB).size() == 50,
+                () -> "a: " + fees(atA) + " b: " + fees(atB));
+        assertEquals(fees(atA), fees(atB));
+        assertEquals(1.0, fees(atB).get(0));
+        assertEquals(50.0, fees(atB).get(49));
+    }
+
+    @Test
+    void leaseLost_theLeaderStepsDown_isFencedOff_andANewLeaderFollowsWithinTheLease() {
+        ValkeyEventBus a = bus(Map.of());
+        await("a leads", () -> a.leadership().isLeader());
+        ValkeyEventBus b = bus(Map.of());
+        List<Event> atB = collect(b);
+        await("b reading", b::healthy);
+        // The lease is taken from a in the broker, as when a stalled past its lease.
+        try (Jedis j = redis.client()) {
+            j.set(prefix + "leader", "someone-else", SetParams.setParams().px(3000));
+        }
+        long start = System.nanoTime();
+        await("a steps down", () -> !a.leadership().isLeader());
+        a.publish(fee(1)); // written while someone else holds the lease: refused by the broker
+        await("a new leader once the stolen lease expires", () -> a.leadership().isLeader() || b.leadership().isLeader());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 3 + 1.5, "a leader again after " + seconds + " s with a 3 s lease");
+        assertFalse(a.leadership().isLeader() && b.leadership().isLeader(), "never two leaders");
+        ValkeyEventBus leader = a.leadership().isLeader() ? a : b;
+        leader.publish(fee(2));
+        await("the new leader's event", () -> fees(atB).contains(2.0));
+        assertFalse(fees(atB).contains(1.0), "the fenced event never reached the fleet");
+    }
+
+    @Test
+    void brokerRestart_nodesReconnect_andEndOnTheLastPublishedState() throws Exception {
+        ValkeyEventBus a = bus(Map.of());
+        await("a leads", () -> a.leadership().isLeader());
+        ValkeyEventBus b = bus(Map.of());
+        List<Event> atB = collect(b);
+        a.publish(fee(1));
+        await("first", () -> fees(atB).contains(1.0));
+
+        redis.kill();
+        await("b sees the broker stale", () -> !b.healthy());
+        a.publish(fee(2)); // held in a's outbox while the broker is away
+        redis.restart();
+        await("leader again", () -> a.leadership().isLeader() || b.leadership().isLeader());
+        ValkeyEventBus leader = a.leadership().isLeader() ? a : b;
+        leader.publish(new BlockUpdate(903413, "h", Instant.EPOCH, "test"));
+        leader.publish(fee(3));
+        await("b caught up", () -> !fees(atB).isEmpty() && fees(atB).get(fees(atB).size() - 1) == 3.0
+                && atB.stream().anyMatch(e -> e instanceof BlockUpdate u && u.height() == 903413));
+        assertTrue(b.healthy());
+        assertTrue(b.resnapshots() >= 2, "start and the reset stream");
+    }
+
+    @Test
+    void trimPastASlowConsumer_isNoticed_reSnapshotted_andCounted() throws Exception {
+        ValkeyEventBus a = bus(Map.of("BROKER_MAXLEN", "100"));
+        await("a leads", () -> a.leadership().isLeader());
+        ValkeyEventBus b = bus(Map.of("BROKER_MAXLEN", "100"));
+        List<Event> atB = collect(b);
+        a.publish(new PriceUpdate("USD", 64000, Instant.EPOCH, "test"));
+        await("b has the price", () -> atB.stream().anyMatch(e -> e instanceof PriceUpdate));
+
+        // Another producer that b has already heard from (as after a leader change)...
+        try (Jedis j = redis.client()) {
+            j.xadd(prefix + "events", XAddParams.xAddParams().maxLen(100).approximateTrimming(), entry(0, "7.0"));
+        }
+        await("b heard producer-x", () -> fees(atB).contains(7.0));
+        // ...then b's reading connection is cut, and while it backs off 2,000 entries of that producer
+        // arrive and the stream keeps ~100: b's next read starts far past where it stopped.
+        try (Jedis j = redis.client()) {
+            String id = clientId(j, "btclock-reader-" + b.node());
+            j.set(prefix + "fee", "42.0");
+            j.clientKill(ClientKillParams.clientKillParams().id(id));
+            for (int i = 1; i <= 2_000; i++) {
+                j.xadd(prefix + "events", XAddParams.xAddParams().maxLen(100).approximateTrimming(),
+                        entry(i, i == 2_000 ? "42.0" : Integer.toString(i)));
+            }
+        }
+        await("gap counted", () -> b.seqGaps() >= 1, () -> "b: " + fees(atB).size() + " fees, resnapshots " + b.resnapshots());
+        await("b ends on the latest value", () -> !fees(atB).isEmpty() && fees(atB).get(fees(atB).size() - 1) == 42.0);
+        assertTrue(fees(atB).size() < 300, "b did not replay what was trimmed: " + fees(atB).size());
+    }
+
+    @Test
+    void unreachableBroker_makesTheBusUnhealthy_notAnError() throws Exception {
+        ValkeyEventBus a = bus(Map.of());
+        await("healthy", a::healthy);
+        redis.kill();
+        await("stale", () -> !a.healthy());
+        a.publish(fee(1)); // never throws
+        redis.restart();
+        await("healthy again", a::healthy);
+    }
+
+    private static Map<String, String> entry(int seq, String fee) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("node", "producer-x");
+        f.put("seq", Integer.toString(seq));
+        f.put("kind", "fee");
+        f.put("value", fee);
+        f.put("at", "0");
+        f.put("source", "test");
+        return f;
+    }
+
+    private static String clientId(Jedis j, String name) {
+        for (String line : j.clientList().split("\n")) {
+            if (line.contains(" name=" + name + " ")) {
+                for (String part : line.split(" ")) {
+                    if (part.startsWith("id=")) {
+                        return part.substring(3);
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no client named " + name);
+    }
+
+}
