@@ -23,7 +23,6 @@ import dev.btclock.server.ws.UpgradeCapture;
 import dev.btclock.server.ws.WsContainer;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.failover.Upstreams;
-import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.Drivers;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import dev.btclock.upstream.spi.UpstreamDriverProvider;
@@ -61,7 +60,10 @@ public final class ServerAssembly implements AutoCloseable {
     private final Fanout fanout = new Fanout();
     private final ServerMetrics metrics;
     private final EventBus bus;
-    private final UpstreamSupervisor driver;
+    private final java.util.function.Supplier<UpstreamSupervisor> upstreams;
+    /** The running upstream while this node leads the fleet (always, with the in-process bus), else null. */
+    private UpstreamSupervisor driver;
+    private UpstreamSupervisor spare;
     private final ClientSupervisor clients;
     private final WsContainer container;
     private final HeaderDeadline headerDeadline;
@@ -69,10 +71,12 @@ public final class ServerAssembly implements AutoCloseable {
     private HttpServer metricsHttp;
     private volatile boolean closed;
 
-    private ServerAssembly(ServerConfig config, EventBus bus, UpstreamSupervisor driver, boolean jvmMetrics) {
+    private ServerAssembly(ServerConfig config, EventBus bus, UpstreamSupervisor first,
+                           java.util.function.Supplier<UpstreamSupervisor> upstreams, boolean jvmMetrics) {
         this.config = config;
         this.bus = bus;
-        this.driver = driver;
+        this.spare = first;
+        this.upstreams = upstreams;
         this.metrics = new ServerMetrics(jvmMetrics);
         this.container = new WsContainer(config.maxMessageBytes());
         this.headerDeadline = new HeaderDeadline(config.headerTimeout());
@@ -118,7 +122,8 @@ public final class ServerAssembly implements AutoCloseable {
         }
         LOG.info("upstream drivers available: {}; running {}. buses available: {}; using {} (BROKER)",
                 drivers.names(), driver.drivers().stream().map(UpstreamDriver::name).toList(), buses.names(), config.broker());
-        ServerAssembly a = new ServerAssembly(config, bus, driver, jvmMetrics);
+        ServerAssembly a = new ServerAssembly(config, bus, driver,
+                () -> Upstreams.supervisor(config.settings(), drivers, Clock.systemUTC()), jvmMetrics);
         try {
             a.startAll();
         } catch (IOException | RuntimeException e) {
@@ -131,7 +136,11 @@ public final class ServerAssembly implements AutoCloseable {
     private void startAll() throws IOException {
         metrics.clients(fanout::count);
         metrics.headerTimeouts(headerDeadline::closedCount);
-        metrics.upstream(driver, this::lastEventAgeSeconds);
+        metrics.upstream(this::upstream, this::lastEventAgeSeconds);
+        metrics.leader(() -> bus.leadership().isLeader());
+        if (bus instanceof dev.btclock.bus.valkey.ValkeyEventBus v) {
+            metrics.broker(v::seqGaps, v::resnapshots);
+        }
         bus.subscribe(event -> state.apply(event).ifPresent(fanout::publish));
 
         http = new HttpServer();
@@ -176,7 +185,32 @@ public final class ServerAssembly implements AutoCloseable {
             LOG.info("metrics on {} (/metrics, /healthz)", new HostPort(config.metrics().host(), metricsPort()));
         }
         clients.start();
-        driver.start(this::fromUpstream);
+        // Only the fleet's leader runs the upstream; every node serves what arrives on the bus.
+        bus.leadership().onChange(this::leading);
+    }
+
+    private synchronized UpstreamSupervisor upstream() {
+        return driver;
+    }
+
+    private synchronized void leading(boolean leader) {
+        if (closed) {
+            return;
+        }
+        if (leader && driver == null) {
+            try {
+                driver = spare != null ? spare : upstreams.get();
+            } catch (ConfigException e) {
+                LOG.error("cannot start the upstream: {}", e.getMessage());
+                return;
+            }
+            spare = null;
+            driver.start(this::fromUpstream);
+        } else if (!leader && driver != null) {
+            LOG.info("not the leader any more: stopping the upstream");
+            driver.close();
+            driver = null;
+        }
     }
 
     private void fromUpstream(Event e) {
@@ -226,12 +260,12 @@ public final class ServerAssembly implements AutoCloseable {
         if (closed) {
             return HealthCheck.Status.down("shutting down");
         }
-        DriverHealth h = driver.health();
-        if (!h.connected()) {
-            return HealthCheck.Status.down("upstream down");
-        }
         if (!bus.healthy()) {
-            return HealthCheck.Status.down("broker down");
+            return HealthCheck.Status.down("broker stale");
+        }
+        UpstreamSupervisor up = upstream();
+        if (bus.leadership().isLeader() && (up == null || !up.health().connected())) {
+            return HealthCheck.Status.down("upstream down");
         }
         Snapshot s = state.snapshot();
         if (s.blockHeight().isEmpty() || s.medianFee().isEmpty()) {
@@ -241,8 +275,19 @@ public final class ServerAssembly implements AutoCloseable {
     }
 
     private double lastEventAgeSeconds() {
-        Instant last = driver.health().lastEvent();
+        UpstreamSupervisor up = upstream();
+        Instant last = up == null ? null : up.health().lastEvent();
         return last == null ? Double.NaN : Duration.between(last, Instant.now()).toMillis() / 1000.0;
+    }
+
+    /** Whether this node holds the fleet's lease and runs the upstream (always, with the in-process bus). */
+    public boolean isLeader() {
+        return bus.leadership().isLeader();
+    }
+
+    /** This node's id on the {@code valkey} bus, or null with another bus. */
+    public String busNode() {
+        return bus instanceof dev.btclock.bus.valkey.ValkeyEventBus v ? v.node() : null;
     }
 
     /** The bound device port (useful with port 0). */
@@ -290,7 +335,18 @@ public final class ServerAssembly implements AutoCloseable {
             clients.goingAway(Duration.ofSeconds(2));
         }
         clients.close();
-        driver.close();
+        UpstreamSupervisor up;
+        synchronized (this) {
+            up = driver;
+            driver = null;
+            if (spare != null) {
+                spare.close();
+                spare = null;
+            }
+        }
+        if (up != null) {
+            up.close();
+        }
         bus.close();
         if (http != null) {
             http.shutdownNow();

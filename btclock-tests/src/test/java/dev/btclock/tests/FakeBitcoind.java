@@ -69,7 +69,12 @@ public final class FakeBitcoind implements AutoCloseable {
         f.startRpc(0);
         f.zmq = new ZContext(1);
         f.pub = f.zmq.createSocket(SocketType.PUB);
-        f.zmqPort = f.pub.bindToRandomPort("tcp://127.0.0.1");
+        // A port the kernel just handed out as free: jeromq's own random pick (49152-65535) overlaps
+        // the ephemeral range of outgoing connections on Linux and was seen to yield a dead endpoint.
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            f.zmqPort = probe.getLocalPort();
+        }
+        f.pub.bind("tcp://127.0.0.1:" + f.zmqPort);
         return f;
     }
 

@@ -3,20 +3,9 @@ package dev.btclock.tests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,16 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ServerProcessIT {
 
-    private static final Path JAR = Path.of("..", "btclock-server", "target", "btclock-server.jar");
-    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-
     private FakeMempoolServer mempool;
+    private ServerProcess server;
     private Process process;
 
     @AfterEach
     void stop() {
-        if (process != null) {
-            process.destroyForcibly();
+        if (server != null) {
+            server.close();
         }
         if (mempool != null) {
             mempool.close();
@@ -47,9 +34,10 @@ class ServerProcessIT {
     @Test
     void jarServesDevices_andExits0OnSigterm_afterClosingClientsWith1001() throws Exception {
         mempool = FakeMempoolServer.start();
-        BlockingQueue<String> lines = launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
+        server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
                 "MEMPOOL_INSTANCE", mempool.baseUrl()));
-        int port = awaitPort(lines);
+        process = server.process;
+        int port = server.awaitPort();
         Await.until("healthy", Duration.ofSeconds(15), () -> {
             try {
                 return TestServer.get(port, "/healthz").statusCode() == 200;
@@ -81,52 +69,11 @@ class ServerProcessIT {
         Map<String, String> env = new java.util.HashMap<>(bad);
         env.put("LISTEN_ADDR", "127.0.0.1:0");
         env.put("METRICS_ADDR", "off");
-        BlockingQueue<String> lines = launch(env);
+        server = ServerProcess.launch(env);
+        process = server.process;
         assertTrue(process.waitFor(20, TimeUnit.SECONDS), "exited");
         assertEquals(2, process.exitValue());
         Await.until("the error names the variable: " + message, Duration.ofSeconds(5),
-                () -> String.join("\n", lines).contains(message));
-    }
-
-    private BlockingQueue<String> launch(Map<String, String> env) throws IOException {
-        assertTrue(Files.isRegularFile(JAR), "build the server jar first: " + JAR.toAbsolutePath());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-jar", JAR.toAbsolutePath().toString()))
-                .redirectErrorStream(true);
-        // A clean environment: no .env from the working directory, nothing inherited that configures the server.
-        pb.directory(Files.createTempDirectory("btclock-process").toFile());
-        pb.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME"));
-        pb.environment().putAll(env);
-        process = pb.start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // process gone
-            }
-        }, "server-output");
-        pump.setDaemon(true);
-        pump.start();
-        return lines;
-    }
-
-    private static int awaitPort(BlockingQueue<String> lines) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        StringBuilder seen = new StringBuilder();
-        while (System.nanoTime() < end) {
-            String line = lines.poll(100, TimeUnit.MILLISECONDS);
-            if (line == null) {
-                continue;
-            }
-            seen.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("the server never said where it listens:\n" + seen);
+                () -> server.output().contains(message));
     }
 }

@@ -4,7 +4,7 @@ import java.util.function.Supplier;
 
 /**
  * What {@code /healthz} answers: 200 {@code ok}, or 503 with the first reason that applies
- * ({@code upstream down}, {@code broker down}, {@code no data yet}).
+ * ({@code upstream down}, {@code broker stale}, {@code no data yet}, {@code shutting down}).
  */
 public interface HealthCheck extends Supplier<HealthCheck.Status> {
 

@@ -79,10 +79,14 @@ public final class ServerMetrics {
      * Adds the upstream gauges: for every driver and kind of datum it provides, whether it is the
      * one being served (1) or not (0); and the age of the last upstream contact.
      */
-    public void upstream(UpstreamSupervisor supervisor, DoubleSupplier lastEventAgeSeconds) {
+    public void upstream(java.util.function.Supplier<UpstreamSupervisor> current, DoubleSupplier lastEventAgeSeconds) {
         GaugeWithCallback.builder().name("btclock_upstream_source_active")
                 .help("1 for the upstream driver whose data is being served, per kind of datum").labelNames("driver", "kind")
                 .callback(cb -> {
+                    UpstreamSupervisor supervisor = current.get();
+                    if (supervisor == null) {
+                        return;
+                    }
                     for (UpstreamDriver d : supervisor.drivers()) {
                         for (DataKind k : d.kinds()) {
                             cb.call(supervisor.active(k) == d ? 1 : 0, d.name(), k.label());
@@ -93,6 +97,26 @@ public final class ServerMetrics {
         GaugeWithCallback.builder().name("btclock_upstream_last_event_age_seconds")
                 .help("Seconds since an upstream driver was last heard from (NaN before the first)")
                 .callback(cb -> cb.call(lastEventAgeSeconds.getAsDouble()))
+                .register(registry);
+    }
+
+    /** Adds {@code btclock_leader}: 1 while this node runs the fleet's upstream. */
+    public void leader(java.util.function.BooleanSupplier leader) {
+        GaugeWithCallback.builder().name("btclock_leader")
+                .help("1 while this node holds the lease and runs the upstream (always 1 with the in-process bus)")
+                .callback(cb -> cb.call(leader.getAsBoolean() ? 1 : 0))
+                .register(registry);
+    }
+
+    /** Adds the broker counters of the {@code valkey} bus. */
+    public void broker(java.util.function.LongSupplier seqGaps, java.util.function.LongSupplier resnapshots) {
+        CounterWithCallback.builder().name("btclock_broker_seq_gaps_total")
+                .help("Stream entries this node could not read before they were trimmed (detected gaps)")
+                .callback(cb -> cb.call(seqGaps.getAsLong()))
+                .register(registry);
+        CounterWithCallback.builder().name("btclock_broker_resnapshots_total")
+                .help("Times this node re-read the snapshot keys (start, gaps, broker restarts)")
+                .callback(cb -> cb.call(resnapshots.getAsLong()))
                 .register(registry);
     }
 
