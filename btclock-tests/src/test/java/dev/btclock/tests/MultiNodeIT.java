@@ -85,6 +85,11 @@ class MultiNodeIT {
         return c;
     }
 
+    private String states() {
+        return nodes.stream().map(n -> (n.isLeader() ? "leader " : "") + n.health().reason() + " " + n.state().snapshot())
+                .toList().toString();
+    }
+
     private long leaders() {
         return nodes.stream().filter(ServerAssembly::isLeader).count();
     }
@@ -103,7 +108,7 @@ class MultiNodeIT {
             node();
         }
         Await.until("one leader, all healthy", Duration.ofSeconds(20),
-                () -> leaders() == 1 && nodes.stream().allMatch(n -> n.health().healthy()));
+                () -> leaders() == 1 && nodes.stream().allMatch(n -> n.health().healthy()), this::states);
         assertEquals(1, mempool.clients(), "only the leader talks to the upstream");
         List<WsTestClient> v1s = new ArrayList<>();
         List<WsTestClient> v2s = new ArrayList<>();
@@ -169,7 +174,7 @@ class MultiNodeIT {
         node();
         node();
         Await.until("one leader, all healthy", Duration.ofSeconds(20),
-                () -> leaders() == 1 && nodes.stream().allMatch(n -> n.health().healthy()));
+                () -> leaders() == 1 && nodes.stream().allMatch(n -> n.health().healthy()), this::states);
         List<WsTestClient> v1s = new ArrayList<>();
         for (ServerAssembly n : nodes) {
             v1s.add(v1(n));

@@ -20,18 +20,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code valkey-server} or {@code redis-server} process on a free loopback port, without
  * persistence, that tests can kill and restart on the same port. When neither binary is on the
- * {@code PATH}, tests that need one are skipped with one clear line ({@code .ci/run} installs
+ * {@code PATH}, the server at {@code REDIS_URL} is used instead (fault tests skip), and without that
+ * either, tests that need one are skipped with one clear line ({@code .ci/run} installs
  * Debian's {@code redis-server} so that CI always runs them).
  */
 public final class RedisServerProcess implements AutoCloseable {
 
     private final String binary;
+    private final String host;
     private final int port;
     private final Path dir;
     private Process process;
 
-    private RedisServerProcess(String binary, int port, Path dir) {
+    private RedisServerProcess(String binary, String host, int port, Path dir) {
         this.binary = binary;
+        this.host = host;
         this.port = port;
         this.dir = dir;
     }
@@ -49,20 +52,30 @@ public final class RedisServerProcess implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Skips the calling test (one line) when there is no server binary. */
+    /** Skips the calling test (one line) when there is neither a server binary nor {@code REDIS_URL}. */
     public static void assumeAvailable() {
-        Assumptions.assumeTrue(binary().isPresent(),
-                "no valkey-server or redis-server on PATH: skipping the Valkey bus tests (apt-get install redis-server)");
+        Assumptions.assumeTrue(binary().isPresent() || System.getenv("REDIS_URL") != null,
+                "no valkey-server or redis-server on PATH and no REDIS_URL: skipping the Valkey bus tests"
+                        + " (apt-get install redis-server)");
     }
 
-    /** Starts a server on a free port; skips the test when no binary exists. */
+    /**
+     * Starts a server on a free port; without a binary, uses the server at {@code REDIS_URL}
+     * ({@code host:port}; tests that kill or restart it are then skipped); skips the test when
+     * there is neither.
+     */
     public static RedisServerProcess start() throws IOException {
         assumeAvailable();
+        if (binary().isEmpty()) {
+            String[] hp = System.getenv("REDIS_URL").replaceFirst("^redis://", "").split(":");
+            return new RedisServerProcess(null, hp[0], hp.length > 1 ? Integer.parseInt(hp[1].replaceAll("/.*", "")) : 6379, null);
+        }
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        RedisServerProcess r = new RedisServerProcess(binary().orElseThrow(), port, Files.createTempDirectory("btclock-redis"));
+        RedisServerProcess r = new RedisServerProcess(binary().orElseThrow(), "127.0.0.1", port,
+                Files.createTempDirectory("btclock-redis"));
         r.launch();
         return r;
     }
@@ -93,12 +106,12 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** {@code 127.0.0.1:port}, for {@code BROKER_URL}. */
     public String url() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     /** A fresh connection (tests close it). */
     public Jedis client() {
-        return new Jedis(new HostAndPort("127.0.0.1", port), config(5000));
+        return new Jedis(new HostAndPort(host, port), config(5000));
     }
 
     private static DefaultJedisClientConfig config(int timeoutMillis) {
@@ -107,6 +120,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Kills the server (SIGKILL): its data is gone, clients see their connections drop. */
     public void kill() throws InterruptedException {
+        Assumptions.assumeTrue(binary != null, "REDIS_URL server: cannot kill it, skipping");
         if (process != null) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
@@ -116,15 +130,20 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Starts the server again on the same port, empty. */
     public void restart() throws IOException {
+        Assumptions.assumeTrue(binary != null, "REDIS_URL server: cannot restart it, skipping");
         launch();
     }
 
     @Override
     public void close() {
-        try {
-            kill();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
         }
     }
 }
