@@ -70,7 +70,7 @@ class ValkeyBusIT {
 
     private ValkeyEventBus bus(Map<String, String> extra) {
         Map<String, String> s = new HashMap<>(Map.of("BROKER_URL", redis.url(), "BROKER_PREFIX", prefix,
-                "LEADER_LEASE_SECONDS", "3", "BROKER_STALE_SECONDS", "10"));
+                "LEADER_LEASE_SECONDS", "5", "BROKER_STALE_SECONDS", "10"));
         s.putAll(extra);
         ValkeyEventBus b = (ValkeyEventBus) new ValkeyBusProvider().create(BusConfig.from(s));
         buses.add(b);
