@@ -52,7 +52,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
 
     private ScheduledExecutorService loop;
     private ExecutorService httpPool;
-    private HttpClient http;
+    private volatile HttpClient http;
     private volatile Consumer<Event> sink;
     private volatile WebSocket webSocket;
     private volatile int generation;
@@ -118,18 +118,27 @@ public final class MempoolWsDriver implements UpstreamDriver {
             h = httpPool;
         }
         WebSocket ws = webSocket;
+        webSocket = null;
         if (ws != null) {
             ws.abort();
         }
         if (l != null) {
             l.shutdownNow();
-            h.shutdownNow();
             try {
                 l.awaitTermination(2, TimeUnit.SECONDS);
-                h.awaitTermination(2, TimeUnit.SECONDS);
+                // Graceful: the client's own completion tasks must still run, or its exchanges never end and
+                // JDK 17's HttpClient selector thread (no close() before Java 21) stays alive for good.
+                h.shutdown();
+                if (!h.awaitTermination(2, TimeUnit.SECONDS)) {
+                    h.shutdownNow();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        synchronized (this) {
+            // Unreachable now: the selector thread ends once the client is collected.
+            http = null;
         }
     }
 
@@ -140,7 +149,11 @@ public final class MempoolWsDriver implements UpstreamDriver {
         bootstrap();
         int gen = ++generation;
         try {
-            WebSocket ws = http.newWebSocketBuilder()
+            HttpClient client = http;
+            if (client == null) {
+                return;
+            }
+            WebSocket ws = client.newWebSocketBuilder()
                     .connectTimeout(timeout)
                     .buildAsync(instance.webSocket(), new Listener(gen))
                     .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -174,7 +187,11 @@ public final class MempoolWsDriver implements UpstreamDriver {
     private void fetch(String path, Consumer<String> onBody) {
         URI uri = instance.rest(path);
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+            HttpClient client = http;
+            if (client == null) {
+                return;
+            }
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 LOG.debug("mempool-ws: bootstrap {} answered {}", uri, r.statusCode());
