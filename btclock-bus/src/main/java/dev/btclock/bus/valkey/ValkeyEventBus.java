@@ -74,6 +74,8 @@ public final class ValkeyEventBus implements EventBus {
     private final LeaderLease lease;
     private final InProcEventBus local = new InProcEventBus(InProcEventBus.DEFAULT_CAPACITY);
     private final ArrayDeque<Event> outbox = new ArrayDeque<>();
+    private final List<Event> beforeFirstSubscriber = new ArrayList<>();
+    private boolean subscribed;
     private final Thread publisher;
     private final Thread reader;
     private final Map<String, Long> seqByNode = new HashMap<>();
@@ -319,7 +321,7 @@ public final class ValkeyEventBus implements EventBus {
                 }
             }
             try {
-                local.publish(StreamEntries.event(f));
+                deliverLocally(StreamEntries.event(f));
             } catch (IllegalArgumentException | java.time.DateTimeException e) {
                 LOG.warn("valkey bus: skipping unreadable entry {}: {}", entry.getID(), e.getMessage());
             }
@@ -399,7 +401,7 @@ public final class ValkeyEventBus implements EventBus {
         } catch (IllegalArgumentException e) {
             LOG.warn("valkey bus: unreadable snapshot key skipped: {}", e.getMessage());
         }
-        events.forEach(local::publish);
+        events.forEach(this::deliverLocally);
         seqByNode.clear();
         StreamEntryID from = tail.get().isEmpty() ? new StreamEntryID(0, 0) : tail.get().get(0).getID();
         LOG.info("valkey bus: snapshot ({}): {} values, reading after {}", why, events.size(), from);
@@ -429,9 +431,35 @@ public final class ValkeyEventBus implements EventBus {
 
     // ------------------------------------------------------------------ subscribers and lifecycle
 
+    /**
+     * Registers a subscriber. What the reader delivered before the first subscriber existed (the
+     * start snapshot: the current values) is handed to that first subscriber, so a node that
+     * subscribes a moment after creating the bus still starts from the current state; later
+     * subscribers get what arrives after they subscribed, as on any bus.
+     */
     @Override
     public Subscription subscribe(Consumer<Event> subscriber) {
-        return local.subscribe(subscriber);
+        Subscription s = local.subscribe(subscriber);
+        synchronized (beforeFirstSubscriber) {
+            if (!subscribed) {
+                subscribed = true;
+                beforeFirstSubscriber.forEach(local::publish);
+                beforeFirstSubscriber.clear();
+            }
+        }
+        return s;
+    }
+
+    private void deliverLocally(Event e) {
+        synchronized (beforeFirstSubscriber) {
+            if (!subscribed) {
+                if (beforeFirstSubscriber.size() < OUTBOX) {
+                    beforeFirstSubscriber.add(e);
+                }
+                return;
+            }
+        }
+        local.publish(e);
     }
 
     @Override

@@ -197,6 +197,24 @@ class ValkeyBusIT {
     }
 
     @Test
+    void aNodeJoiningLate_startsFromTheSnapshot_evenIfItSubscribesAfterReadingIt() {
+        ValkeyEventBus a = bus(Map.of());
+        await("a leads", () -> a.leadership().isLeader());
+        List<Event> atA = collect(a);
+        a.publish(new PriceUpdate("EUR", 59123, Instant.EPOCH, "test"));
+        a.publish(new BlockUpdate(903412, "h", Instant.EPOCH, "test"));
+        a.publish(fee(3.5));
+        await("published", () -> fees(atA).contains(3.5));
+        ValkeyEventBus late = bus(Map.of());
+        await("the late node read its snapshot", late::healthy);
+        List<Event> atLate = collect(late);
+        await("snapshot delivered", () -> atLate.size() == 3);
+        assertTrue(atLate.stream().anyMatch(e -> e instanceof PriceUpdate p && p.currency().equals("EUR") && p.price() == 59123));
+        assertTrue(atLate.stream().anyMatch(e -> e instanceof BlockUpdate b && b.height() == 903412 && "h".equals(b.hash())));
+        assertEquals(List.of(3.5), fees(atLate));
+    }
+
+    @Test
     void unreachableBroker_makesTheBusUnhealthy_notAnError() throws Exception {
         ValkeyEventBus a = bus(Map.of());
         await("healthy", a::healthy);
