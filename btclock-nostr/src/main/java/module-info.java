@@ -4,6 +4,7 @@
  * BTClock devices read.
  */
 module dev.btclock.nostr {
+    requires dev.btclock.core;
     requires org.slf4j;
     requires secp256k1.kmp.jvm;
 
