@@ -136,9 +136,19 @@ public final class MempoolWsDriver implements UpstreamDriver {
                 Thread.currentThread().interrupt();
             }
         }
+        HttpClient client;
         synchronized (this) {
-            // Unreachable now: the selector thread ends once the client is collected.
+            client = http;
+            // Unreachable now: on Java 17 the selector thread ends once the client is collected.
             http = null;
+        }
+        if (client instanceof AutoCloseable c) {
+            // Java 21+: HttpClient.close() stops its threads now.
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("mempool-ws: closing the HTTP client: {}", e.toString());
+            }
         }
     }
 
