@@ -6,6 +6,8 @@
 module dev.btclock.nostr {
     requires dev.btclock.core;
     requires org.slf4j;
+    requires com.google.gson;
+    requires java.net.http;
     requires secp256k1.kmp.jvm;
 
     exports dev.btclock.nostr;

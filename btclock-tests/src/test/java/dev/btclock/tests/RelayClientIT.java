@@ -1,0 +1,103 @@
+package dev.btclock.tests;
+
+import dev.btclock.nostr.BtclockEvents;
+import dev.btclock.nostr.NostrEvent;
+import dev.btclock.nostr.NostrKeys;
+import dev.btclock.nostr.RelayClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** NIP-01 publishing and NIP-42 AUTH against a fake relay in every mode NOSTR.md §6 lists. */
+class RelayClientIT {
+
+    private static final NostrKeys KEYS = NostrKeys.parse("0b432b2677937381aef05bb02a66ecd012773062cf3fa2549e44f58ed2401710");
+
+    private FakeRelay relay;
+    private RelayClient client;
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    private RelayClient.Result publish(FakeRelay.Mode mode) throws Exception {
+        relay = FakeRelay.start(mode);
+        client = new RelayClient(URI.create(relay.url()), KEYS, Clock.systemUTC(), Duration.ofSeconds(2));
+        client.connect().get(5, TimeUnit.SECONDS);
+        NostrEvent e = BtclockEvents.blockheight(870123, 12.0).sign(KEYS, Clock.systemUTC().instant().getEpochSecond(), new byte[32]);
+        return client.publish(e).get(15, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void openRelay_delivers_withoutAnyAuth() throws Exception {
+        assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.OPEN).outcome());
+        assertEquals(0, relay.authFrames());
+        assertEquals(1, relay.stored().size());
+    }
+
+    @Test
+    void challengeOnConnectButNeverRequired_sendsNoAuth() throws Exception {
+        assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.CHALLENGE_NOT_REQUIRED).outcome());
+        assertEquals(0, relay.authFrames(), "no AUTH just because a challenge arrived");
+    }
+
+    @Test
+    void authRequired_authenticates_thenResendsTheIdenticalEvent() throws Exception {
+        assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.AUTH_REQUIRED).outcome());
+        assertEquals(1, relay.authFrames());
+        assertEquals(3, relay.frames().size(), "EVENT, AUTH, the same EVENT");
+        assertEquals(relay.frames().get(0), relay.frames().get(2), "identical event, not re-signed");
+    }
+
+    @Test
+    void authRequired_challengeOnlyAfterTheRejection_stillWorks() throws Exception {
+        assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.AUTH_REQUIRED_LATE_CHALLENGE).outcome());
+        assertEquals(1, relay.authFrames());
+    }
+
+    @Test
+    void restrictedKey_isAFailure() throws Exception {
+        RelayClient.Result r = publish(FakeRelay.Mode.RESTRICTED);
+        assertEquals(RelayClient.Outcome.FAILED, r.outcome());
+        assertTrue(r.reason().startsWith("restricted:"), r.reason());
+    }
+
+    @Test
+    void refusedAuth_isAFailure_withTheRelaysReason() throws Exception {
+        RelayClient.Result r = publish(FakeRelay.Mode.AUTH_REFUSED);
+        assertEquals(RelayClient.Outcome.FAILED, r.outcome());
+        assertEquals("AUTH refused: invalid: the challenge string is wrong", r.reason());
+        assertEquals(2, relay.frames().size(), "no retry after a refused AUTH");
+    }
+
+    @Test
+    void noOk_orDroppedConnection_isAFailure_neverSuccess() throws Exception {
+        RelayClient.Result silent = publish(FakeRelay.Mode.SILENT);
+        assertEquals(RelayClient.Outcome.FAILED, silent.outcome());
+        assertEquals("no OK within 2 s", silent.reason());
+        stop();
+        RelayClient.Result dropped = publish(FakeRelay.Mode.DROP);
+        assertEquals(RelayClient.Outcome.FAILED, dropped.outcome());
+        assertTrue(dropped.reason().startsWith("connection closed before the OK"), dropped.reason());
+    }
+
+    @Test
+    void duplicateIsDelivered_rateLimitedAsksToBackOff() throws Exception {
+        assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.DUPLICATE).outcome());
+        stop();
+        assertEquals(RelayClient.Outcome.RATE_LIMITED, publish(FakeRelay.Mode.RATE_LIMITED).outcome());
+    }
+}
