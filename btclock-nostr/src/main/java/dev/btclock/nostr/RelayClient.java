@@ -49,6 +49,7 @@ public final class RelayClient implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Map<String, CompletableFuture<JsonArray>> pendingOks = new ConcurrentHashMap<>();
     private volatile CompletableFuture<String> challenge = new CompletableFuture<>();
+    private CompletableFuture<String> auth;
     private volatile WebSocket socket;
     private volatile boolean closed;
     private HttpClient http;
@@ -69,6 +70,9 @@ public final class RelayClient implements AutoCloseable {
     /** Connects (once; the caller reconnects with backoff when {@link #connected()} turns false). */
     public CompletableFuture<Void> connect() {
         challenge = new CompletableFuture<>();
+        synchronized (this) {
+            auth = null;
+        }
         http = HttpClient.newBuilder().connectTimeout(okTimeout).build();
         return http.newWebSocketBuilder().connectTimeout(okTimeout).buildAsync(url, new Listener())
                 .thenAccept(ws -> {
@@ -91,7 +95,7 @@ public final class RelayClient implements AutoCloseable {
                 return done(Outcome.DELIVERED, reason);
             }
             if (reason.startsWith("auth-required:")) {
-                return authenticate().thenCompose(authError -> {
+                return authenticateOnce().thenCompose(authError -> {
                     if (authError != null) {
                         return done(Outcome.FAILED, authError);
                     }
@@ -106,6 +110,19 @@ public final class RelayClient implements AutoCloseable {
             }
             return done(reason.startsWith("rate-limited:") ? Outcome.RATE_LIMITED : Outcome.FAILED, reason);
         }).exceptionally(e -> new Result(url.toString(), Outcome.FAILED, rootMessage(e)));
+    }
+
+    /**
+     * One AUTH per connection, shared by every publish that needs it at the same time; after a
+     * failure the next publish that needs it tries again (the relay may have sent a new challenge).
+     */
+    private synchronized CompletableFuture<String> authenticateOnce() {
+        CompletableFuture<String> a = auth;
+        if (a == null || a.isDone() && a.getNow(null) != null) {
+            a = authenticate();
+            auth = a;
+        }
+        return a;
     }
 
     /** Signs and sends AUTH for the stored (or soon arriving) challenge; null when accepted, else why not. */

@@ -67,6 +67,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final ClientSupervisor clients;
     private final WsContainer container;
     private final HeaderDeadline headerDeadline;
+    private volatile dev.btclock.nostr.NostrPublisher nostr;
     private HttpServer http;
     private HttpServer metricsHttp;
     private volatile boolean closed;
@@ -141,7 +142,16 @@ public final class ServerAssembly implements AutoCloseable {
         if (bus instanceof dev.btclock.bus.valkey.ValkeyEventBus v) {
             metrics.broker(v::seqGaps, v::resnapshots);
         }
-        bus.subscribe(event -> state.apply(event).ifPresent(fanout::publish));
+        if (config.nostr() != null) {
+            ServerConfig.NostrConfig n = config.nostr();
+            nostr = new dev.btclock.nostr.NostrPublisher(n.keys(), n.relays(), n.refresh(), n.legacy(), Clock.systemUTC());
+            metrics.nostr(nostr::results, nostr::connected);
+            nostr.start();
+        }
+        bus.subscribe(event -> state.apply(event).ifPresent(change -> {
+            fanout.publish(change);
+            toNostr(change);
+        }));
 
         http = new HttpServer();
         NetworkListener listener = listener(config.listen());
@@ -187,6 +197,21 @@ public final class ServerAssembly implements AutoCloseable {
         clients.start();
         // Only the fleet's leader runs the upstream; every node serves what arrives on the bus.
         bus.leadership().onChange(this::leading);
+    }
+
+    /** Only the fleet's leader publishes to Nostr (every node sees the same changes); recording never blocks. */
+    private void toNostr(dev.btclock.core.state.Change change) {
+        dev.btclock.nostr.NostrPublisher n = nostr;
+        if (n == null || !bus.leadership().isLeader()) {
+            return;
+        }
+        if (change instanceof dev.btclock.core.state.Change.Price p) {
+            n.price(p.currency(), p.price());
+        } else if (change instanceof dev.btclock.core.state.Change.Block b) {
+            n.block(b.height());
+        } else if (change instanceof dev.btclock.core.state.Change.Fee f) {
+            n.fee(f.fee());
+        }
     }
 
     private synchronized UpstreamSupervisor upstream() {
@@ -348,6 +373,9 @@ public final class ServerAssembly implements AutoCloseable {
             up.close();
         }
         bus.close();
+        if (nostr != null) {
+            nostr.close();
+        }
         if (http != null) {
             http.shutdownNow();
         }

@@ -24,12 +24,56 @@ import java.util.Set;
  * @param headerTimeout   {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
  * @param sendBufferBytes {@code WS_SEND_BUFFER_BYTES}: kernel send buffer per connection (default 65536; 0 = kernel autotuning)
  * @param priceRepush     {@code PRICE_REPUSH_SECONDS}: re-send a price unchanged for this long (default 0 = off)
+ * @param nostr           Nostr publishing ({@code PUBLISH_TO_NOSTR} and friends), or null when off
  * @param settings        every setting, for drivers and buses
  */
 public record ServerConfig(HostPort listen, HostPort metrics, String upstream, String broker, String logLevel,
                            Duration pingInterval, Duration idleTimeout, int queueFrames, int maxMessageBytes,
                            Duration headerTimeout, int sendBufferBytes, Duration priceRepush,
-                           Map<String, String> settings) {
+                           NostrConfig nostr, Map<String, String> settings) {
+
+    /**
+     * Nostr publishing.
+     *
+     * @param keys    {@code NOSTR_PRIV}: hex or {@code nsec1...}
+     * @param relays  {@code NOSTR_RELAYS}: comma-separated {@code wss://} or {@code ws://} URLs (default {@code wss://relay.primal.net})
+     * @param refresh {@code NOSTR_REFRESH_SECONDS}: unchanged data is re-published this often (default 1800)
+     * @param legacy  {@code NOSTR_LEGACY_EVENT}: also the combined kind-12203 event for v3.3 devices (default false)
+     */
+    public record NostrConfig(dev.btclock.nostr.NostrKeys keys, java.util.List<java.net.URI> relays, Duration refresh,
+                              boolean legacy) {
+    }
+
+    private static NostrConfig nostr(Settings s) {
+        dev.btclock.nostr.NostrKeys keys = null;
+        String priv = s.string("NOSTR_PRIV", "");
+        if (priv.isBlank()) {
+            s.problem("NOSTR_PRIV", "is required when PUBLISH_TO_NOSTR=true (64 hex digits or nsec1...)");
+        } else {
+            try {
+                keys = dev.btclock.nostr.NostrKeys.parse(priv);
+            } catch (IllegalArgumentException e) {
+                // The message never contains the value: it is a secret.
+                s.problem("NOSTR_PRIV", "is not a usable key: " + e.getMessage());
+            }
+        }
+        java.util.List<java.net.URI> relays = new java.util.ArrayList<>();
+        for (String r : s.string("NOSTR_RELAYS", "wss://relay.primal.net").split(",")) {
+            String url = r.trim();
+            try {
+                java.net.URI u = java.net.URI.create(url);
+                if (!("wss".equals(u.getScheme()) || "ws".equals(u.getScheme())) || u.getHost() == null) {
+                    throw new IllegalArgumentException("scheme");
+                }
+                relays.add(u);
+            } catch (IllegalArgumentException e) {
+                s.problem("NOSTR_RELAYS", "\"" + url + "\" is not a wss:// or ws:// relay URL");
+            }
+        }
+        Duration refresh = s.seconds("NOSTR_REFRESH_SECONDS", Duration.ofMinutes(30), 60, 3000);
+        boolean legacy = s.bool("NOSTR_LEGACY_EVENT", false);
+        return new NostrConfig(keys, java.util.List.copyOf(relays), refresh, legacy);
+    }
 
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -65,10 +109,12 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
         Duration header = s.seconds("HTTP_HEADER_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
+        NostrConfig nostr = s.bool("PUBLISH_TO_NOSTR", false) ? nostr(s) : null;
         if (metrics != null && metrics.port() != 0 && metrics.port() == listen.port()) {
             s.problem("METRICS_ADDR", "must use another port than LISTEN_ADDR (" + listen.port() + ")");
         }
         s.check();
-        return new ServerConfig(listen, metrics, upstream, broker, level, ping, idle, queue, maxMessage, header, sendBuffer, repush, env);
+        return new ServerConfig(listen, metrics, upstream, broker, level, ping, idle, queue, maxMessage, header, sendBuffer, repush, nostr,
+                env);
     }
 }

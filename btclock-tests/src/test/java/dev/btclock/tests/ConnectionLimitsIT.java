@@ -156,7 +156,7 @@ class ConnectionLimitsIT {
         // The environment insists on >= 60 s; the mechanism is the same with 1 s pings and a 3 s timeout.
         ServerConfig quick = new ServerConfig(base.listen(), base.metrics(), base.upstream(), base.broker(),
                 base.logLevel(), Duration.ofSeconds(1), Duration.ofSeconds(3), base.queueFrames(),
-                base.maxMessageBytes(), base.headerTimeout(), base.sendBufferBytes(), base.priceRepush(), base.settings());
+                base.maxMessageBytes(), base.headerTimeout(), base.sendBufferBytes(), base.priceRepush(), base.nostr(), base.settings());
         server = TestServer.awaitHealthy(TestServer.start(quick));
         try (WsTestClient live = WsTestClient.connect(server.port(), "/api/v2/ws");
              WsTestClient dead = WsTestClient.connect(server.port(), "/api/v2/ws")) {

@@ -63,6 +63,22 @@ class RelayClientIT {
     }
 
     @Test
+    void manyPublishesNeedingAuthAtOnce_shareOneAuth() throws Exception {
+        relay = FakeRelay.start(FakeRelay.Mode.AUTH_REQUIRED);
+        client = new RelayClient(URI.create(relay.url()), KEYS, Clock.systemUTC(), Duration.ofSeconds(2));
+        client.connect().get(5, TimeUnit.SECONDS);
+        long now = Clock.systemUTC().instant().getEpochSecond();
+        var results = java.util.stream.IntStream.range(0, 5)
+                .mapToObj(i -> client.publish(BtclockEvents.price("USD", 64000 + i, null, null).sign(KEYS, now, new byte[32])))
+                .toList();
+        for (var r : results) {
+            assertEquals(RelayClient.Outcome.DELIVERED, r.get(15, TimeUnit.SECONDS).outcome());
+        }
+        assertEquals(1, relay.authFrames());
+        assertEquals(5, relay.stored().size());
+    }
+
+    @Test
     void authRequired_challengeOnlyAfterTheRejection_stillWorks() throws Exception {
         assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.AUTH_REQUIRED_LATE_CHALLENGE).outcome());
         assertEquals(1, relay.authFrames());

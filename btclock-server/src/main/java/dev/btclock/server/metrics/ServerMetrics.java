@@ -100,6 +100,23 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    /** Adds the Nostr publishing metrics: events per relay and outcome, and relay connectivity. */
+    public void nostr(java.util.function.Supplier<java.util.Map<String, Long>> results,
+                      java.util.function.Supplier<java.util.Map<String, Boolean>> connected) {
+        CounterWithCallback.builder().name("btclock_nostr_events_total")
+                .help("Events sent to Nostr relays, by relay and outcome (delivered, failed, rate_limited)")
+                .labelNames("relay", "outcome")
+                .callback(cb -> results.get().forEach((k, v) -> {
+                    int bar = k.lastIndexOf('|');
+                    cb.call(v, k.substring(0, bar), k.substring(bar + 1));
+                }))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_nostr_relay_connected")
+                .help("1 while the relay connection is open").labelNames("relay")
+                .callback(cb -> connected.get().forEach((relay, up) -> cb.call(up ? 1 : 0, relay)))
+                .register(registry);
+    }
+
     /** Adds {@code btclock_leader}: 1 while this node runs the fleet's upstream. */
     public void leader(java.util.function.BooleanSupplier leader) {
         GaugeWithCallback.builder().name("btclock_leader")
