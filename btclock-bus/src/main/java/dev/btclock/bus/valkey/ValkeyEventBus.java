@@ -17,13 +17,9 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisProtocol;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
-import redis.clients.jedis.Transaction;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.XReadParams;
-import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.resps.StreamEntry;
 
 import java.time.Duration;
@@ -57,14 +53,25 @@ public final class ValkeyEventBus implements EventBus {
     private static final int BLOCK_MILLIS = 5000;
     private static final int BATCH = 1000;
     private static final int OUTBOX = 10_000;
+    /** KEYS: leader, stream, currency set, snapshot keys. ARGV: node, maxlen, n, currency or "", snapshot values, fields. */
     private static final String PUBLISH =
             "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
             + "local n = tonumber(ARGV[3]) "
-            + "if n > 0 then local kv = {} for i = 1, n do kv[#kv + 1] = KEYS[2 + i]; kv[#kv + 1] = ARGV[3 + i] end "
+            + "if n > 0 then local kv = {} for i = 1, n do kv[#kv + 1] = KEYS[3 + i]; kv[#kv + 1] = ARGV[4 + i] end "
             + "redis.call('MSET', unpack(kv)) end "
-            + "local f = {} for i = 4 + n, #ARGV do f[#f + 1] = ARGV[i] end "
+            + "if ARGV[4] ~= '' then redis.call('SADD', KEYS[3], ARGV[4]) end "
+            + "local f = {} for i = 5 + n, #ARGV do f[#f + 1] = ARGV[i] end "
             + "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(f)) "
             + "return 1";
+    /** One atomic read of every snapshot key and the stream's tail id. KEYS: currency set, stream. ARGV: prefix. */
+    private static final String SNAPSHOT =
+            "local out = {} "
+            + "for _, c in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
+            + "out[#out + 1] = c; out[#out + 1] = redis.call('GET', ARGV[1] .. 'price:' .. c) or '' end "
+            + "local tail = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1) "
+            + "local id = '' if #tail > 0 then id = tail[1][1] end "
+            + "return {id, redis.call('GET', ARGV[1] .. 'height') or '', redis.call('GET', ARGV[1] .. 'hash') or '', "
+            + "redis.call('GET', ARGV[1] .. 'fee') or '', out}";
 
     private final ValkeySettings settings;
     private final String node = UUID.randomUUID().toString().substring(0, 8);
@@ -216,10 +223,12 @@ public final class ValkeyEventBus implements EventBus {
         List<String> keys = new ArrayList<>();
         keys.add(settings.prefix() + "leader");
         keys.add(stream);
+        keys.add(settings.prefix() + "currencies");
         List<String> args = new ArrayList<>();
         args.add(node);
         args.add(Integer.toString(settings.maxLen()));
         args.add(Integer.toString(snapshot.size() / 2));
+        args.add(e instanceof PriceUpdate p ? p.currency() : "");
         for (int i = 0; i < snapshot.size(); i += 2) {
             keys.add(snapshot.get(i));
             args.add(snapshot.get(i + 1));
@@ -364,48 +373,43 @@ public final class ValkeyEventBus implements EventBus {
      */
     private StreamEntryID resnapshot(Jedis conn, String why) {
         resnapshots.increment();
-        List<String> priceKeys = new ArrayList<>();
-        String cursor = ScanParams.SCAN_POINTER_START;
-        do {
-            ScanResult<String> page = conn.scan(cursor, new ScanParams().match(settings.prefix() + "price:*").count(100));
-            priceKeys.addAll(page.getResult());
-            cursor = page.getCursor();
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        priceKeys.sort(null);
-        List<String> keys = new ArrayList<>(priceKeys);
-        keys.add(settings.prefix() + "height");
-        keys.add(settings.prefix() + "hash");
-        keys.add(settings.prefix() + "fee");
-        Transaction t = conn.multi();
-        Response<List<String>> values = t.mget(keys.toArray(String[]::new));
-        Response<List<StreamEntry>> tail = t.xrevrange(stream, "+", "-", 1);
-        t.exec();
-        List<String> v = values.get();
+        Object reply = conn.eval(SNAPSHOT, List.of(settings.prefix() + "currencies", stream), List.of(settings.prefix()));
+        List<?> r = (List<?>) reply;
         Instant now = Instant.now();
-        int n = priceKeys.size();
         List<Event> events = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
-                if (v.get(i) != null) {
-                    String ccy = priceKeys.get(i).substring((settings.prefix() + "price:").length());
-                    events.add(new PriceUpdate(ccy, Double.parseDouble(v.get(i)), now, "snapshot"));
+            List<?> prices = (List<?>) r.get(4);
+            for (int i = 0; i + 1 < prices.size(); i += 2) {
+                String value = string(prices.get(i + 1));
+                if (!value.isEmpty()) {
+                    events.add(new PriceUpdate(string(prices.get(i)), Double.parseDouble(value), now, "snapshot"));
                 }
             }
-            if (v.get(n) != null) {
-                String hash = v.get(n + 1);
-                events.add(new BlockUpdate(Long.parseLong(v.get(n)), hash == null || hash.isEmpty() ? null : hash, now, "snapshot"));
+            String height = string(r.get(1));
+            if (!height.isEmpty()) {
+                String hash = string(r.get(2));
+                events.add(new BlockUpdate(Long.parseLong(height), hash.isEmpty() ? null : hash, now, "snapshot"));
             }
-            if (v.get(n + 2) != null) {
-                events.add(new FeeUpdate(Double.parseDouble(v.get(n + 2)), now, "snapshot"));
+            String fee = string(r.get(3));
+            if (!fee.isEmpty()) {
+                events.add(new FeeUpdate(Double.parseDouble(fee), now, "snapshot"));
             }
         } catch (IllegalArgumentException e) {
             LOG.warn("valkey bus: unreadable snapshot key skipped: {}", e.getMessage());
         }
         events.forEach(this::deliverLocally);
         seqByNode.clear();
-        StreamEntryID from = tail.get().isEmpty() ? new StreamEntryID(0, 0) : tail.get().get(0).getID();
+        String tail = string(r.get(0));
+        StreamEntryID from = tail.isEmpty() ? new StreamEntryID(0, 0) : new StreamEntryID(tail);
         LOG.info("valkey bus: snapshot ({}): {} values, reading after {}", why, events.size(), from);
         return from;
+    }
+
+    private static String string(Object o) {
+        if (o instanceof byte[] b) {
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return o == null ? "" : o.toString();
     }
 
     private static Long parseLong(String s) {
