@@ -12,4 +12,5 @@ module dev.btclock.core {
     exports dev.btclock.core.codec;
     exports dev.btclock.core.config;
     exports dev.btclock.core.plugin;
+    exports dev.btclock.core.retry;
 }

@@ -1,5 +1,6 @@
 package dev.btclock.nostr;
 
+import dev.btclock.core.retry.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -45,7 +45,7 @@ public final class NostrPublisher implements AutoCloseable {
         final URI url;
         RelayClient client;
         long retryAt;
-        long backoffMillis = 1000;
+        final Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
         boolean connecting;
         boolean wasConnected;
 
@@ -169,7 +169,7 @@ public final class NostrPublisher implements AutoCloseable {
                 if (up) {
                     if (!r.wasConnected) {
                         r.wasConnected = true;
-                        r.backoffMillis = 1000;
+                        r.backoff.reset();
                     }
                     continue;
                 }
@@ -190,9 +190,8 @@ public final class NostrPublisher implements AutoCloseable {
                     synchronized (relays) {
                         r.connecting = false;
                         if (err != null) {
-                            long wait = r.backoffMillis / 2 + ThreadLocalRandom.current().nextLong(r.backoffMillis / 2 + 1);
+                            long wait = r.backoff.next().toMillis();
                             r.retryAt = System.currentTimeMillis() + wait;
-                            r.backoffMillis = Math.min(60_000, r.backoffMillis * 2);
                             LOG.debug("nostr: cannot reach {}: {}; retrying in {} ms", r.url, err.toString(), wait);
                         }
                     }

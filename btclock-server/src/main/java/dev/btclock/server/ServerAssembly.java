@@ -139,8 +139,8 @@ public final class ServerAssembly implements AutoCloseable {
         metrics.headerTimeouts(headerDeadline::closedCount);
         metrics.upstream(this::upstream, this::lastEventAgeSeconds);
         metrics.leader(() -> bus.leadership().isLeader());
-        if (bus instanceof dev.btclock.bus.valkey.ValkeyEventBus v) {
-            metrics.broker(v::seqGaps, v::resnapshots);
+        if (bus.nodeId() != null) {
+            metrics.broker(bus::sequenceGaps, bus::resnapshots);
         }
         if (config.nostr() != null) {
             ServerConfig.NostrConfig n = config.nostr();
@@ -310,9 +310,9 @@ public final class ServerAssembly implements AutoCloseable {
         return bus.leadership().isLeader();
     }
 
-    /** This node's id on the {@code valkey} bus, or null with another bus. */
+    /** This node's id on a bus shared by several nodes, or null with the in-process bus. */
     public String busNode() {
-        return bus instanceof dev.btclock.bus.valkey.ValkeyEventBus v ? v.node() : null;
+        return bus.nodeId();
     }
 
     /** The bound device port (useful with port 0). */

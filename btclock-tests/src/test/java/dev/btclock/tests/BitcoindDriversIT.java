@@ -1,5 +1,6 @@
 package dev.btclock.tests;
 
+import dev.btclock.core.Await;
 import dev.btclock.core.event.BlockUpdate;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.event.FeeUpdate;

@@ -1,5 +1,6 @@
 package dev.btclock.tests;
 
+import dev.btclock.core.Await;
 import dev.btclock.core.GoldenVectors;
 import dev.btclock.server.ServerAssembly;
 import dev.btclock.server.ServerConfig;

@@ -1,5 +1,6 @@
 package dev.btclock.tests;
 
+import dev.btclock.core.Await;
 import dev.btclock.server.ServerAssembly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

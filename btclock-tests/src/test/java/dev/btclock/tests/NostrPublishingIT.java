@@ -1,5 +1,6 @@
 package dev.btclock.tests;
 
+import dev.btclock.core.Await;
 import dev.btclock.core.config.ConfigException;
 import dev.btclock.nostr.NostrEvent;
 import dev.btclock.server.ServerAssembly;

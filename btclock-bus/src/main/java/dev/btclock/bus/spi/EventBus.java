@@ -41,6 +41,21 @@ public interface EventBus extends AutoCloseable {
         return Leadership.ALWAYS;
     }
 
+    /** This process's id among the nodes sharing the bus, or null for a bus that serves one process. */
+    default String nodeId() {
+        return null;
+    }
+
+    /** Entries this node could not read before the broker dropped them (always 0 in-process). */
+    default long sequenceGaps() {
+        return 0;
+    }
+
+    /** Times this node re-read the shared current values (always 0 in-process). */
+    default long resnapshots() {
+        return 0;
+    }
+
     /** Stops delivery and releases every thread and connection. Idempotent. */
     @Override
     void close();

@@ -7,6 +7,7 @@ import dev.btclock.core.event.BlockUpdate;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.event.FeeUpdate;
 import dev.btclock.core.event.PriceUpdate;
+import dev.btclock.core.retry.Backoff;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -129,16 +129,19 @@ public final class ValkeyEventBus implements EventBus {
     }
 
     /** This node's id in the stream and the lease. */
-    public String node() {
+    @Override
+    public String nodeId() {
         return node;
     }
 
     /** Sequence gaps seen (entries trimmed before this node read them). */
-    public long seqGaps() {
+    @Override
+    public long sequenceGaps() {
         return seqGaps.sum();
     }
 
     /** Times this node re-read the snapshot keys. */
+    @Override
     public long resnapshots() {
         return resnapshots.sum();
     }
@@ -260,7 +263,7 @@ public final class ValkeyEventBus implements EventBus {
 
     private void readLoop() {
         StreamEntryID last = null;
-        long backoff = 500;
+        Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
         boolean down = false;
         while (!closed) {
             Jedis conn = null;
@@ -274,7 +277,7 @@ public final class ValkeyEventBus implements EventBus {
                     LOG.info("valkey bus: broker {} is back; reading from {}", settings.url(), last);
                     down = false;
                 }
-                backoff = 500;
+                backoff.reset();
                 while (!closed) {
                     List<Map.Entry<String, List<StreamEntry>>> reply = conn.xread(
                             XReadParams.xReadParams().block(BLOCK_MILLIS).count(BATCH), Map.of(stream, last));
@@ -298,9 +301,7 @@ public final class ValkeyEventBus implements EventBus {
                             e.getMessage(), last);
                     down = true;
                 }
-                long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-                backoff = Math.min(10_000, backoff * 2);
-                pause(this, wait);
+                pause(this, backoff.next().toMillis());
             } finally {
                 readerConnection = null;
                 if (conn != null) {

@@ -1,6 +1,8 @@
 package dev.btclock.bus.valkey;
 
 import org.junit.jupiter.api.Assumptions;
+import dev.btclock.core.Await;
+import dev.btclock.core.event.FeeUpdate;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -13,6 +15,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -84,24 +89,49 @@ public final class RedisServerProcess implements AutoCloseable {
         process = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", "")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try (Jedis j = new Jedis(new HostAndPort("127.0.0.1", port), config(500))) {
-                if ("PONG".equals(j.ping())) {
-                    return;
-                }
-            } catch (JedisException e) {
-                if (System.nanoTime() > end || !process.isAlive()) {
-                    throw new IOException(binary + " did not start on port " + port + ": " + Files.readString(dir.resolve("server.log")), e);
-                }
+        Await.until(binary + " answering on port " + port, Duration.ofSeconds(10), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError(binary + " exited: " + log());
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
+            try (Jedis j = new Jedis(new HostAndPort(host, port), config(500))) {
+                return "PONG".equals(j.ping());
+            } catch (JedisException e) {
+                return false;
+            }
+        }, this::log);
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("server.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** The id of the connection named {@code name} ({@code CLIENT SETNAME}), for {@code CLIENT KILL}. */
+    public String clientId(String name) {
+        try (Jedis j = client()) {
+            for (String line : j.clientList().split("\n")) {
+                if (line.contains(" name=" + name + " ")) {
+                    for (String part : line.split(" ")) {
+                        if (part.startsWith("id=")) {
+                            return part.substring(3);
+                        }
+                    }
+                }
             }
         }
+        throw new AssertionError("no client named " + name);
+    }
+
+    /** A fee entry of the bus's stream format, as producer {@code node} with sequence number {@code seq} wrote it. */
+    public static Map<String, String> feeEntry(String node, long seq, double fee) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put(StreamEntries.NODE, node);
+        f.put(StreamEntries.SEQ, Long.toString(seq));
+        f.putAll(StreamEntries.fields(new FeeUpdate(fee, Instant.EPOCH, "test")));
+        return f;
     }
 
     /** {@code 127.0.0.1:port}, for {@code BROKER_URL}. */

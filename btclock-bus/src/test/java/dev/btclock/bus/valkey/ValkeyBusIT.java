@@ -1,6 +1,7 @@
 package dev.btclock.bus.valkey;
 
 import dev.btclock.bus.spi.BusConfig;
+import dev.btclock.core.Await;
 import dev.btclock.bus.spi.EventBus;
 import dev.btclock.core.event.BlockUpdate;
 import dev.btclock.core.event.Event;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -50,22 +50,11 @@ class ValkeyBusIT {
     }
 
     static void await(String what, BooleanSupplier condition) {
-        await(what, condition, () -> "");
+        Await.until(what, Duration.ofSeconds(30), condition);
     }
 
     static void await(String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what + " " + state.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted");
-            }
-        }
+        Await.until(what, Duration.ofSeconds(30), condition, state);
     }
 
     private ValkeyEventBus bus(Map<String, String> extra) {
@@ -170,24 +159,25 @@ class ValkeyBusIT {
 
         // Another producer that b has already heard from (as after a leader change)...
         try (Jedis j = redis.client()) {
-            j.xadd(prefix + "events", XAddParams.xAddParams().maxLen(100).approximateTrimming(), entry(0, "7.0"));
+            j.xadd(prefix + "events", XAddParams.xAddParams().maxLen(100).approximateTrimming(),
+                    RedisServerProcess.feeEntry("producer-x", 0, 7.0));
         }
         await("b heard producer-x", () -> fees(atB).contains(7.0));
         // ...then b's reading connection is cut, and while it backs off 2,000 entries of that producer
         // arrive and the stream keeps ~100: b's next read starts far past where it stopped.
         try (Jedis j = redis.client()) {
-            String id = clientId(j, "btclock-reader-" + b.node());
+            String id = redis.clientId("btclock-reader-" + b.nodeId());
             j.set(prefix + "fee", "42.0");
             j.clientKill(ClientKillParams.clientKillParams().id(id));
             // Pipelined: the burst lands well within the reader's reconnect backoff.
             redis.clients.jedis.Pipeline burst = j.pipelined();
             for (int i = 1; i <= 2_000; i++) {
                 burst.xadd(prefix + "events", XAddParams.xAddParams().maxLen(100).approximateTrimming(),
-                        entry(i, i == 2_000 ? "42.0" : Integer.toString(i)));
+                        RedisServerProcess.feeEntry("producer-x", i, i == 2_000 ? 42 : i));
             }
             burst.sync();
         }
-        await("gap counted", () -> b.seqGaps() >= 1, () -> "b: " + fees(atB).size() + " fees, resnapshots " + b.resnapshots());
+        await("gap counted", () -> b.sequenceGaps() >= 1, () -> "b: " + fees(atB).size() + " fees, resnapshots " + b.resnapshots());
         await("b ends on the latest value", () -> !fees(atB).isEmpty() && fees(atB).get(fees(atB).size() - 1) == 42.0);
         // Whatever b read before the trim overtook it, it never went back: values only move forward.
         List<Double> seen = fees(atB);
@@ -224,29 +214,4 @@ class ValkeyBusIT {
         redis.restart();
         await("healthy again", a::healthy);
     }
-
-    private static Map<String, String> entry(int seq, String fee) {
-        Map<String, String> f = new LinkedHashMap<>();
-        f.put("node", "producer-x");
-        f.put("seq", Integer.toString(seq));
-        f.put("kind", "fee");
-        f.put("value", fee);
-        f.put("at", "0");
-        f.put("source", "test");
-        return f;
-    }
-
-    private static String clientId(Jedis j, String name) {
-        for (String line : j.clientList().split("\n")) {
-            if (line.contains(" name=" + name + " ")) {
-                for (String part : line.split(" ")) {
-                    if (part.startsWith("id=")) {
-                        return part.substring(3);
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no client named " + name);
-    }
-
 }

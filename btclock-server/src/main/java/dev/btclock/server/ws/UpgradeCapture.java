@@ -119,8 +119,8 @@ public final class UpgradeCapture implements AddOn {
         public NextAction handleRead(FilterChainContext ctx) throws IOException {
             if (ctx.getMessage() instanceof HttpContent content
                     && content.getHttpHeader() instanceof HttpRequestPacket request
-                    && isWebSocketUpgrade(request)
-                    && !paths.contains(request.getRequestURI())) {
+                    && !paths.contains(request.getRequestURI())
+                    && isWebSocketUpgrade(request)) {
                 byte[] response = acceptAndClose(request);
                 if (response != null) {
                     closeAfter(ctx.getConnection(), response);

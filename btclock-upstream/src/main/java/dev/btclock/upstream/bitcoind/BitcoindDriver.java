@@ -5,7 +5,7 @@ import com.google.gson.stream.JsonToken;
 import dev.btclock.core.event.BlockUpdate;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.event.FeeUpdate;
-import dev.btclock.upstream.spi.Backoff;
+import dev.btclock.core.retry.Backoff;
 import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import org.slf4j.Logger;

@@ -1,7 +1,7 @@
 package dev.btclock.upstream.mempool;
 
 import dev.btclock.core.event.Event;
-import dev.btclock.upstream.spi.Backoff;
+import dev.btclock.core.retry.Backoff;
 import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import org.slf4j.Logger;

@@ -48,13 +48,4 @@ class DriverRegistrationTest {
         assertEquals(3, e.problems().size(), all);
         assertEquals(true, all.contains("BITCOIND_RPC") && all.contains("BITCOIND_USER") && all.contains("BITCOIND_ZMQ"), all);
     }
-
-    @Test
-    void backoff_staysWithinCap() {
-        Backoff b = new Backoff(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(60));
-        for (int i = 0; i < 30; i++) {
-            long ms = b.next().toMillis();
-            assertEquals(true, ms >= 500 && ms <= 60_000, "delay " + ms);
-        }
-    }
 }

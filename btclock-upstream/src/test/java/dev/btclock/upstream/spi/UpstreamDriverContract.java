@@ -1,5 +1,6 @@
 package dev.btclock.upstream.spi;
 
+import dev.btclock.core.Await;
 import dev.btclock.core.event.BlockUpdate;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.event.FeeUpdate;
@@ -154,21 +155,10 @@ public abstract class UpstreamDriverContract {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        await(what, condition, () -> "");
+        Await.until(what, DEADLINE, condition);
     }
 
     private static void await(String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what + " " + state.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted");
-            }
-        }
+        Await.until(what, DEADLINE, condition, state);
     }
 }

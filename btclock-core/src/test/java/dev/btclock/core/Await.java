@@ -1,4 +1,4 @@
-package dev.btclock.tests;
+package dev.btclock.core;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

@@ -1,4 +1,4 @@
-package dev.btclock.upstream.spi;
+package dev.btclock.core.retry;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
