@@ -107,6 +107,21 @@ class BitcoindDriversIT {
     }
 
     @Test
+    void rpc_errorsAreClassifiedByTheJsonErrorObject_evenWithHttp200() throws Exception {
+        bitcoind = FakeBitcoind.start();
+        bitcoind.jsonRpc2(true);
+        bitcoind.mode(FakeBitcoind.Mode.WARMING_UP);
+        start("bitcoind-rpc", Map.of());
+        Await.until("warming up, from an HTTP 200 reply", Duration.ofSeconds(10),
+                () -> driver.health().detail().contains("warming up"));
+        assertTrue(events.isEmpty());
+        bitcoind.mode(FakeBitcoind.Mode.NORMAL);
+        bitcoind.rawMempoolFails(true);
+        Await.until("estimatesmartfee after a 200 error reply to getrawmempool", Duration.ofSeconds(15),
+                () -> fees().contains(4.21));
+    }
+
+    @Test
     void rpc_reconnectsAfterTheNodeWasDown() throws Exception {
         start("bitcoind-rpc", Map.of());
         Await.until("up", Duration.ofSeconds(10), () -> driver.health().connected());

@@ -49,6 +49,7 @@ public final class FakeBitcoind implements AutoCloseable {
     private volatile boolean rawMempoolFails;
     private volatile String smartFee = "{\"feerate\":0.00004210,\"blocks\":2}";
     private volatile Mode mode = Mode.NORMAL;
+    private volatile boolean jsonRpc2;
     private final AtomicInteger garbage = new AtomicInteger();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final List<String> methods = new CopyOnWriteArrayList<>();
@@ -150,6 +151,11 @@ public final class FakeBitcoind implements AutoCloseable {
     /** Sets the {@code estimatesmartfee} result object. */
     public void smartFee(String json) {
         smartFee = json;
+    }
+
+    /** Answer errors like Core 28's JSON-RPC 2.0 replies: HTTP 200 with only an {@code error} object. */
+    public void jsonRpc2(boolean on) {
+        jsonRpc2 = on;
     }
 
     /** How every call is answered. */
@@ -286,6 +292,11 @@ public final class FakeBitcoind implements AutoCloseable {
         }
 
         private void error(Response res, int status, int code, String message, String id) throws IOException {
+            if (jsonRpc2) {
+                send(res, 200, "application/json", "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":" + code + ",\"message\":\""
+                        + message + "\"},\"id\":" + id + "}\n");
+                return;
+            }
             send(res, status, "application/json", "{\"result\":null,\"error\":{\"code\":" + code + ",\"message\":\""
                     + message + "\"},\"id\":" + id + "}\n");
         }

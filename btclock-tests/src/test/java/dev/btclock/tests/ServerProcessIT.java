@@ -58,6 +58,8 @@ class ServerProcessIT {
             assertEquals(0, process.exitValue());
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos());
         }
+        String out = server.output();
+        assertTrue(out.contains("open-file limit is"), "the start logs the open-file limit:\n" + out);
     }
 
     @Test
