@@ -9,74 +9,131 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * One relay connection that publishes events and answers NIP-42 exactly as NOSTR.md §6 says: the
  * latest {@code AUTH} challenge is remembered, but AUTH is sent only when a publish is answered
  * {@code auth-required:}; then a kind-22242 event (tags {@code relay}, {@code challenge}) signed with
  * the same key, and, once accepted, the identical event once more. A refused, failed or timed-out
- * AUTH, a second {@code auth-required:}, {@code restricted:}, a missing OK or a dropped connection
- * are failures, never success; {@code duplicate:} is delivery; {@code rate-limited:} asks the caller
- * to back off.
+ * AUTH, a second {@code auth-required:} and {@code restricted:} are rejections; a missing OK or a
+ * dropped connection is a failure; neither is ever success. {@code duplicate:} is delivery;
+ * {@code rate-limited:} asks the caller to back off.
+ *
+ * <p>The connection is kept alive with a WebSocket ping every {@code pingInterval}; a relay that
+ * sends nothing (not even the pong) for two intervals is dropped, so a dead TCP path is noticed.
+ * One connection per instance: after {@link #connected()} turns false, make a new one
+ * ({@link RelayPool} does that with backoff).
  */
 public final class RelayClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayClient.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern MACHINE_PREFIX = Pattern.compile("^[a-z][a-z-]{0,23}:.*", Pattern.DOTALL);
 
     /** How a publish ended on this relay. */
-    public enum Outcome { DELIVERED, RATE_LIMITED, FAILED }
+    public enum Outcome {
+        /** Accepted ({@code true}, or {@code duplicate:}). */
+        DELIVERED,
+        /** {@code rate-limited:}: send the same event again later. */
+        RATE_LIMITED,
+        /** The relay refused it, or refused us (AUTH); final for this event. */
+        REJECTED,
+        /** No OK within the timeout, a dropped or missing connection: the same event may be re-sent. */
+        FAILED,
+        /** ({@link RelayPool}) not re-sent because a newer event for the same address was published. */
+        SUPERSEDED
+    }
 
-    /** A publish result: the relay, the outcome and the relay's reason (or ours). */
-    public record Result(String relay, Outcome outcome, String reason) {
+    /**
+     * A publish result.
+     *
+     * @param relay   the relay URL
+     * @param outcome how it ended
+     * @param code    a short, bounded reason code for metrics: {@code ok}, {@code duplicate}, the relay's
+     *                machine-readable prefix ({@code rate-limited}, {@code restricted}, {@code invalid},
+     *                {@code auth-required}, ...), {@code rejected} for a reason without prefix,
+     *                {@code auth-refused}, {@code auth-failed}, {@code timeout}, {@code disconnected},
+     *                {@code not-connected} or {@code superseded}
+     * @param reason  the relay's message, or ours
+     */
+    public record Result(String relay, Outcome outcome, String code, String reason) {
+        /** Whether sending the identical event again may succeed. */
+        public boolean retryable() {
+            return outcome == Outcome.RATE_LIMITED || outcome == Outcome.FAILED;
+        }
     }
 
     private final URI url;
     private final NostrKeys keys;
     private final Clock clock;
     private final Duration okTimeout;
+    private final Duration pingInterval;
+    private final RelayStats stats;
     private final ScheduledExecutorService timer;
+    private final boolean ownTimer;
     private final Map<String, CompletableFuture<JsonArray>> pendingOks = new ConcurrentHashMap<>();
     private volatile CompletableFuture<String> challenge = new CompletableFuture<>();
     private CompletableFuture<String> auth;
     private volatile WebSocket socket;
     private volatile boolean closed;
-    private HttpClient http;
+    private volatile long lastHeardNanos;
+    private volatile ScheduledFuture<?> pinger;
+    private volatile HttpClient http;
 
-    /** A client for {@code url} signing AUTH with {@code keys}; {@code okTimeout} bounds every OK wait. */
+    /** A client for {@code url} signing AUTH with {@code keys}; pings every 30 s; its own timer thread. */
     public RelayClient(URI url, NostrKeys keys, Clock clock, Duration okTimeout) {
+        this(url, keys, clock, okTimeout, Duration.ofSeconds(30), new RelayStats(), null);
+    }
+
+    /**
+     * A client for {@code url}.
+     *
+     * @param okTimeout    bound on every OK (and the connect)
+     * @param pingInterval how often a ping is sent; silence for two intervals drops the connection
+     * @param stats        where AUTH attempts and failures are counted
+     * @param timer        a shared timer, or null for one of its own (stopped by {@link #close()})
+     */
+    public RelayClient(URI url, NostrKeys keys, Clock clock, Duration okTimeout, Duration pingInterval, RelayStats stats,
+                       ScheduledExecutorService timer) {
         this.url = url;
         this.keys = keys;
         this.clock = clock;
         this.okTimeout = okTimeout;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.pingInterval = pingInterval;
+        this.stats = stats;
+        this.ownTimer = timer == null;
+        this.timer = timer != null ? timer : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "btclock-relay-" + url.getHost());
             t.setDaemon(true);
             return t;
         });
     }
 
-    /** Connects (once; the caller reconnects with backoff when {@link #connected()} turns false). */
+    /** Connects (once; the caller makes a new client when {@link #connected()} turns false). */
     public CompletableFuture<Void> connect() {
-        challenge = new CompletableFuture<>();
-        synchronized (this) {
-            auth = null;
-        }
         http = HttpClient.newBuilder().connectTimeout(okTimeout).build();
         return http.newWebSocketBuilder().connectTimeout(okTimeout).buildAsync(url, new Listener())
                 .thenAccept(ws -> {
                     socket = ws;
+                    lastHeardNanos = System.nanoTime();
+                    long every = pingInterval.toMillis();
+                    pinger = timer.scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
                     LOG.info("nostr: connected to {}", url);
                 });
     }
@@ -90,26 +147,43 @@ public final class RelayClient implements AutoCloseable {
     /** Publishes {@code event}; the future never fails, it completes with the outcome. */
     public CompletableFuture<Result> publish(NostrEvent event) {
         return send(event).thenCompose(ok -> {
-            String reason = ok.size() > 3 ? ok.get(3).getAsString() : "";
-            if (ok.get(2).getAsBoolean() || reason.startsWith("duplicate:")) {
-                return done(Outcome.DELIVERED, reason);
+            Result first = classify(ok);
+            if (first.outcome() != Outcome.REJECTED || !first.code().equals("auth-required")) {
+                return CompletableFuture.completedFuture(first);
             }
-            if (reason.startsWith("auth-required:")) {
-                return authenticateOnce().thenCompose(authError -> {
-                    if (authError != null) {
-                        return done(Outcome.FAILED, authError);
-                    }
-                    return send(event).thenCompose(again -> {
-                        String r = again.size() > 3 ? again.get(3).getAsString() : "";
-                        if (again.get(2).getAsBoolean() || r.startsWith("duplicate:")) {
-                            return done(Outcome.DELIVERED, r);
-                        }
-                        return done(r.startsWith("rate-limited:") ? Outcome.RATE_LIMITED : Outcome.FAILED, r);
-                    });
-                });
-            }
-            return done(reason.startsWith("rate-limited:") ? Outcome.RATE_LIMITED : Outcome.FAILED, reason);
-        }).exceptionally(e -> new Result(url.toString(), Outcome.FAILED, rootMessage(e)));
+            return authenticateOnce().thenCompose(authError -> authError != null
+                    ? CompletableFuture.completedFuture(result(Outcome.REJECTED, authError.startsWith("AUTH refused") ? "auth-refused"
+                            : "auth-failed", authError))
+                    // the identical event once more; a second auth-required: is a rejection
+                    : send(event).thenApply(this::classify));
+        }).exceptionally(this::failure);
+    }
+
+    private Result classify(JsonArray ok) {
+        String reason = ok.size() > 3 ? ok.get(3).getAsString() : "";
+        String prefix = MACHINE_PREFIX.matcher(reason).matches() ? reason.substring(0, reason.indexOf(':')) : "rejected";
+        if (ok.get(2).getAsBoolean()) {
+            return result(Outcome.DELIVERED, "ok", reason);
+        }
+        return switch (prefix) {
+            case "duplicate" -> result(Outcome.DELIVERED, prefix, reason);
+            case "rate-limited" -> result(Outcome.RATE_LIMITED, prefix, reason);
+            default -> result(Outcome.REJECTED, prefix, reason);
+        };
+    }
+
+    private Result failure(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t instanceof CompletionException || t instanceof ExecutionException)) {
+            t = t.getCause();
+        }
+        String code = t instanceof Timeout ? "timeout" : t instanceof Dropped ? "disconnected" : t instanceof NotConnected
+                ? "not-connected" : "disconnected";
+        return result(Outcome.FAILED, code, t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+    }
+
+    private Result result(Outcome outcome, String code, String reason) {
+        return new Result(url.toString(), outcome, code, reason);
     }
 
     /**
@@ -127,15 +201,23 @@ public final class RelayClient implements AutoCloseable {
 
     /** Signs and sends AUTH for the stored (or soon arriving) challenge; null when accepted, else why not. */
     private CompletableFuture<String> authenticate() {
-        return challenge.orTimeout(5, TimeUnit.SECONDS).thenCompose(ch -> {
+        return challenge.orTimeout(okTimeout.toMillis(), TimeUnit.MILLISECONDS).thenCompose(ch -> {
             byte[] aux = new byte[32];
             RANDOM.nextBytes(aux);
-            NostrEvent auth = NostrEvent.sign(keys, clock.instant().getEpochSecond(), 22242,
+            NostrEvent authEvent = NostrEvent.sign(keys, clock.instant().getEpochSecond(), 22242,
                     List.of(List.of("relay", url.toString()), List.of("challenge", ch)), "", aux);
-            LOG.info("nostr: {} asks for authentication; sending AUTH", url);
-            return request(auth.id(), "[\"AUTH\"," + auth.toJson() + "]").thenApply(ok -> ok.get(2).getAsBoolean() ? null
+            stats.authAttempted();
+            return request(authEvent.id(), "[\"AUTH\"," + authEvent.toJson() + "]").thenApply(ok -> ok.get(2).getAsBoolean() ? null
                     : "AUTH refused: " + (ok.size() > 3 ? ok.get(3).getAsString() : ""));
-        }).exceptionally(e -> "AUTH failed: " + rootMessage(e));
+        }).exceptionally(e -> "AUTH failed: " + failure(e).reason()).thenApply(error -> {
+            if (error == null) {
+                LOG.info("nostr: authenticated to {} (NIP-42)", url);
+            } else {
+                stats.authFailed();
+                LOG.warn("nostr: {}: {}", url, error);
+            }
+            return error;
+        });
     }
 
     private CompletableFuture<JsonArray> send(NostrEvent event) {
@@ -145,33 +227,36 @@ public final class RelayClient implements AutoCloseable {
     private CompletableFuture<JsonArray> request(String id, String frame) {
         WebSocket ws = socket;
         if (ws == null || !connected()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("not connected"));
+            return CompletableFuture.failedFuture(new NotConnected());
         }
         CompletableFuture<JsonArray> ok = new CompletableFuture<>();
         pendingOks.put(id, ok);
         ok.whenComplete((r, e) -> pendingOks.remove(id, ok));
-        timer.schedule(() -> ok.completeExceptionally(new IllegalStateException("no OK within " + okTimeout.toSeconds() + " s")),
+        ScheduledFuture<?> deadline = timer.schedule(() -> ok.completeExceptionally(new Timeout(okTimeout)),
                 okTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        ok.whenComplete((r, e) -> deadline.cancel(false));
         synchronized (this) {
+            // the JDK WebSocket allows one outstanding text send
             ws.sendText(frame, true).exceptionally(e -> {
-                ok.completeExceptionally(e);
+                ok.completeExceptionally(new Dropped(e.toString()));
                 return null;
             }).join();
         }
         return ok;
     }
 
-    private CompletableFuture<Result> done(Outcome outcome, String reason) {
-        return CompletableFuture.completedFuture(new Result(url.toString(), outcome, reason));
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.util.concurrent.ExecutionException)) {
-            t = t.getCause();
+    private void ping() {
+        WebSocket ws = socket;
+        if (ws == null) {
+            return;
         }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        long silentMillis = (System.nanoTime() - lastHeardNanos) / 1_000_000;
+        if (silentMillis > 2 * pingInterval.toMillis()) {
+            ws.abort();
+            dropped("no pong or frame for " + silentMillis + " ms");
+            return;
+        }
+        ws.sendPing(ByteBuffer.allocate(0));
     }
 
     private void onFrame(String text) {
@@ -182,40 +267,42 @@ public final class RelayClient implements AutoCloseable {
                 return;
             }
             a = e.getAsJsonArray();
-        } catch (RuntimeException ex) {
-            LOG.debug("nostr: unreadable frame from {}", url);
-            return;
-        }
-        switch (a.get(0).getAsString()) {
-            case "OK" -> {
-                if (a.size() >= 3) {
-                    CompletableFuture<JsonArray> ok = pendingOks.get(a.get(1).getAsString());
+            switch (a.get(0).getAsString()) {
+                case "OK" -> {
+                    CompletableFuture<JsonArray> ok = a.size() >= 3 ? pendingOks.get(a.get(1).getAsString()) : null;
                     if (ok != null) {
                         ok.complete(a);
                     }
                 }
-            }
-            case "AUTH" -> {
-                if (a.size() >= 2) {
-                    String ch = a.get(1).getAsString();
-                    // The latest challenge wins; it is used only when a publish needs it.
-                    if (!challenge.complete(ch)) {
-                        challenge = CompletableFuture.completedFuture(ch);
+                case "AUTH" -> {
+                    if (a.size() >= 2) {
+                        String ch = a.get(1).getAsString();
+                        // The latest challenge wins; it is used only when a publish needs it.
+                        if (!challenge.complete(ch)) {
+                            challenge = CompletableFuture.completedFuture(ch);
+                        }
                     }
                 }
+                case "NOTICE" -> LOG.debug("nostr: notice from {}: {}", url, a.size() > 1 ? a.get(1) : "");
+                default -> {
+                    // EVENT, EOSE, CLOSED: this client publishes only
+                }
             }
-            case "NOTICE" -> LOG.debug("nostr: notice from {}: {}", url, a.size() > 1 ? a.get(1) : "");
-            default -> {
-                // EVENT, EOSE, CLOSED: this client publishes only
-            }
+        } catch (RuntimeException ex) {
+            LOG.debug("nostr: unreadable frame from {}", url);
         }
     }
 
     private void dropped(String why) {
+        WebSocket was = socket;
         socket = null;
-        IllegalStateException e = new IllegalStateException("connection closed before the OK (" + why + ")");
+        ScheduledFuture<?> p = pinger;
+        if (p != null) {
+            p.cancel(false);
+        }
+        Dropped e = new Dropped(why);
         pendingOks.values().forEach(f -> f.completeExceptionally(e));
-        if (!closed) {
+        if (was != null && !closed) {
             LOG.warn("nostr: {} disconnected: {}", url, why);
         }
     }
@@ -228,7 +315,17 @@ public final class RelayClient implements AutoCloseable {
             ws.abort();
         }
         dropped("closed");
-        timer.shutdownNow();
+        if (ownTimer) {
+            timer.shutdownNow();
+        }
+        if (http instanceof AutoCloseable c) {
+            // Java 21+ stops the client's threads now; on 17 they end once it is collected.
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("nostr: closing the HTTP client of {}: {}", url, e.toString());
+            }
+        }
     }
 
     private final class Listener implements WebSocket.Listener {
@@ -236,12 +333,27 @@ public final class RelayClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            lastHeardNanos = System.nanoTime();
             partial.append(data);
             if (last) {
                 String text = partial.toString();
                 partial.setLength(0);
                 onFrame(text);
             }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+            lastHeardNanos = System.nanoTime();
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
+            lastHeardNanos = System.nanoTime();
             ws.request(1);
             return null;
         }
@@ -255,6 +367,25 @@ public final class RelayClient implements AutoCloseable {
         @Override
         public void onError(WebSocket ws, Throwable error) {
             dropped(error.toString());
+        }
+    }
+
+    private static final class Timeout extends Exception {
+        Timeout(Duration after) {
+            super("no OK within " + (after.toMillis() % 1000 == 0 ? after.toSeconds() + " s" : after.toMillis() + " ms"),
+                    null, false, false);
+        }
+    }
+
+    private static final class Dropped extends Exception {
+        Dropped(String why) {
+            super("connection closed before the OK (" + why + ")", null, false, false);
+        }
+    }
+
+    private static final class NotConnected extends Exception {
+        NotConnected() {
+            super("not connected", null, false, false);
         }
     }
 }

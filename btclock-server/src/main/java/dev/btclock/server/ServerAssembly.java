@@ -145,7 +145,7 @@ public final class ServerAssembly implements AutoCloseable {
         if (config.nostr() != null) {
             ServerConfig.NostrConfig n = config.nostr();
             nostr = new dev.btclock.nostr.NostrPublisher(n.keys(), n.relays(), n.refresh(), n.legacy(), Clock.systemUTC());
-            metrics.nostr(nostr::results, nostr::connected);
+            metrics.nostr(nostr::stats, nostr::connected);
             nostr.start();
         }
         bus.subscribe(event -> state.apply(event).ifPresent(change -> {

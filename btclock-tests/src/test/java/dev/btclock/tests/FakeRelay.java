@@ -24,20 +24,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A Nostr relay on loopback speaking NIP-01 and NIP-42 over a real WebSocket, scripted per test:
  * open, challenge-on-connect but never required, AUTH required (challenge sent on connect or only
  * after the rejection), key not allowed, AUTH refused, silent (no OK), dropping the connection,
- * answering {@code duplicate:} or {@code rate-limited:}. AUTH events are checked like a relay
+ * answering {@code duplicate:} or {@code rate-limited:}, or doing either only for the first sends of an event. AUTH events are checked like a relay
  * would: kind 22242, the challenge, the relay URL, the id and the signature.
  */
 public final class FakeRelay implements AutoCloseable {
 
     /** How the relay behaves. */
     public enum Mode { OPEN, CHALLENGE_NOT_REQUIRED, AUTH_REQUIRED, AUTH_REQUIRED_LATE_CHALLENGE, RESTRICTED, AUTH_REFUSED,
-        SILENT, DROP, DUPLICATE, RATE_LIMITED }
+        SILENT, DROP, DUPLICATE, RATE_LIMITED,
+        /** {@code rate-limited:} for the first two sends of an event, then accepted. */
+        RATE_LIMITED_TWICE,
+        /** No OK for the first send of an event, then accepted. */
+        SILENT_ONCE,
+        /** Accepts AUTH, yet answers every event {@code auth-required:} again. */
+        AUTH_IGNORED }
 
     private static final String CHALLENGE = "challenge-42";
 
     private final Mode mode;
     private final List<String> frames = new CopyOnWriteArrayList<>();
     private final List<NostrEvent> stored = new CopyOnWriteArrayList<>();
+    private final List<Long> frameNanos = new CopyOnWriteArrayList<>();
+    private final java.util.Map<String, Integer> sends = new java.util.concurrent.ConcurrentHashMap<>();
     private HttpServer http;
     private int port;
 
@@ -78,6 +86,11 @@ public final class FakeRelay implements AutoCloseable {
     /** Every frame clients sent. */
     public List<String> frames() {
         return frames;
+    }
+
+    /** When each frame of {@link #frames()} arrived ({@link System#nanoTime()}). */
+    public List<Long> frameNanos() {
+        return frameNanos;
     }
 
     /** How many {@code AUTH} frames clients sent. */
@@ -125,6 +138,7 @@ public final class FakeRelay implements AutoCloseable {
 
         private synchronized void onMessage(Session session, String text) {
             relay.frames.add(text);
+            relay.frameNanos.add(System.nanoTime());
             JsonArray a = JsonParser.parseString(text).getAsJsonArray();
             String type = a.get(0).getAsString();
             NostrEvent e = event(a.get(1).getAsJsonObject());
@@ -141,14 +155,27 @@ public final class FakeRelay implements AutoCloseable {
             }
             boolean needsAuth = relay.mode == Mode.AUTH_REQUIRED || relay.mode == Mode.AUTH_REQUIRED_LATE_CHALLENGE
                     || relay.mode == Mode.RESTRICTED || relay.mode == Mode.AUTH_REFUSED;
-            if (needsAuth && !authed) {
+            if (needsAuth && !authed || relay.mode == Mode.AUTH_IGNORED) {
                 send(session, "[\"OK\",\"" + e.id() + "\",false,\"auth-required: we only accept events from known users\"]");
                 if (relay.mode == Mode.AUTH_REQUIRED_LATE_CHALLENGE) {
                     send(session, "[\"AUTH\",\"" + CHALLENGE + "\"]");
                 }
                 return;
             }
+            int sent = relay.sends.merge(e.id(), 1, Integer::sum);
             switch (relay.mode) {
+                case SILENT_ONCE -> {
+                    if (sent > 1) {
+                        accept(session, e);
+                    }
+                }
+                case RATE_LIMITED_TWICE -> {
+                    if (sent > 2) {
+                        accept(session, e);
+                    } else {
+                        send(session, "[\"OK\",\"" + e.id() + "\",false,\"rate-limited: slow down\"]");
+                    }
+                }
                 case SILENT -> {
                     // never answers
                 }
@@ -162,14 +189,16 @@ public final class FakeRelay implements AutoCloseable {
                 case RESTRICTED -> send(session, "[\"OK\",\"" + e.id() + "\",false,\"restricted: this key may not publish here\"]");
                 case DUPLICATE -> send(session, "[\"OK\",\"" + e.id() + "\",false,\"duplicate: already have this event\"]");
                 case RATE_LIMITED -> send(session, "[\"OK\",\"" + e.id() + "\",false,\"rate-limited: slow down\"]");
-                default -> {
-                    boolean valid = e.verify();
-                    if (valid) {
-                        relay.stored.add(e);
-                    }
-                    send(session, "[\"OK\",\"" + e.id() + "\"," + valid + ",\"" + (valid ? "" : "invalid: bad signature") + "\"]");
-                }
+                default -> accept(session, e);
             }
+        }
+
+        private void accept(Session session, NostrEvent e) {
+            boolean valid = e.verify();
+            if (valid) {
+                relay.stored.add(e);
+            }
+            send(session, "[\"OK\",\"" + e.id() + "\"," + valid + ",\"" + (valid ? "" : "invalid: bad signature") + "\"]");
         }
 
         private static void send(Session session, String frame) {

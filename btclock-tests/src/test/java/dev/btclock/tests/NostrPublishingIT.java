@@ -66,8 +66,56 @@ class NostrPublishingIT {
         Await.until("the new height", Duration.ofSeconds(10),
                 () -> latest("blockheight").map(e -> e.content().equals("870124")).orElse(false));
         Await.until("counted", Duration.ofSeconds(5), () -> metrics().contains(
-                "btclock_nostr_events_total{outcome=\"delivered\",relay=\"" + relay.url() + "\"}"));
-        assertTrue(metrics().contains("btclock_nostr_relay_connected{relay=\"" + relay.url() + "\"} 1.0"), metrics());
+                "btclock_nostr_events_delivered_total{relay=\"" + relay.url() + "\"}"));
+        String m = metrics();
+        assertTrue(m.contains("btclock_nostr_relay_connected{relay=\"" + relay.url() + "\"} 1.0"), m);
+        assertTrue(m.contains("btclock_nostr_auth_attempts_total{relay=\"" + relay.url() + "\"} 1.0"), m);
+        assertTrue(m.contains("btclock_nostr_auth_failures_total{relay=\"" + relay.url() + "\"} 0.0"), m);
+    }
+
+    @Test
+    void legacyEvent_whenAskedFor_carriesPriceHeightAndFee() throws Exception {
+        mempool = FakeMempoolServer.start();
+        relay = FakeRelay.start(FakeRelay.Mode.OPEN);
+        server = TestServer.startHealthy(mempool, Map.of("PUBLISH_TO_NOSTR", "true", "NOSTR_PRIV", KEY,
+                "NOSTR_RELAYS", relay.url(), "NOSTR_LEGACY_EVENT", "true"));
+        Await.until("the legacy event", Duration.ofSeconds(20), () -> relay.stored().stream().anyMatch(e -> e.kind() == 12203),
+                () -> relay.frames().toString());
+        NostrEvent legacy = relay.stored().stream().filter(e -> e.kind() == 12203).reduce((a, b) -> b).orElseThrow();
+        assertEquals("64212", legacy.content());
+        assertEquals(List.of(List.of("type", "priceUsd"), List.of("block", "870123"), List.of("medianFee", "13")), legacy.tags());
+        assertTrue(legacy.verify());
+    }
+
+    @Test
+    void noLegacyEvent_byDefault() throws Exception {
+        mempool = FakeMempoolServer.start();
+        relay = FakeRelay.start(FakeRelay.Mode.OPEN);
+        server = TestServer.startHealthy(mempool, Map.of("PUBLISH_TO_NOSTR", "true", "NOSTR_PRIV", KEY, "NOSTR_RELAYS", relay.url()));
+        Await.until("the three datums on the relay", Duration.ofSeconds(20), () -> latest("blockheight").isPresent()
+                && latest("medianFee").isPresent() && latest("price:USD").isPresent());
+        assertTrue(relay.stored().stream().allMatch(e -> e.kind() == 30078), relay.stored().toString());
+    }
+
+    @Test
+    void aRelayThatNeverAnswers_neverDelaysTheDevices() throws Exception {
+        mempool = FakeMempoolServer.start();
+        relay = FakeRelay.start(FakeRelay.Mode.SILENT);
+        server = TestServer.startHealthy(mempool, Map.of("PUBLISH_TO_NOSTR", "true", "NOSTR_PRIV", KEY, "NOSTR_RELAYS", relay.url()));
+        Await.until("a publish waiting for its OK", Duration.ofSeconds(10),
+                () -> relay.frames().stream().anyMatch(f -> f.startsWith("[\"EVENT\"")));
+        try (WsTestClient device = WsTestClient.connect(server.port(), "/ws")) {
+            device.next(3);
+            long start = System.nanoTime();
+            for (int i = 1; i <= 20; i++) {
+                mempool.pushConversions("{\"time\":" + i + ",\"USD\":" + (70000 + 10 * i) + "}");
+                assertEquals("{\"bitcoin\":" + (70000 + 10 * i) + "}", device.next().text());
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            // Each publish waits 10 s for an OK that never comes; the devices must not wait with it.
+            assertTrue(millis < 5000, "20 prices took " + millis + " ms");
+            assertEquals(0, relay.stored().size());
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.btclock.nostr.BtclockEvents;
 import dev.btclock.nostr.NostrEvent;
 import dev.btclock.nostr.NostrKeys;
 import dev.btclock.nostr.RelayClient;
+import dev.btclock.nostr.RelayStats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,7 @@ class RelayClientIT {
 
     private FakeRelay relay;
     private RelayClient client;
+    private final RelayStats stats = new RelayStats();
 
     @AfterEach
     void stop() {
@@ -35,7 +37,8 @@ class RelayClientIT {
 
     private RelayClient.Result publish(FakeRelay.Mode mode) throws Exception {
         relay = FakeRelay.start(mode);
-        client = new RelayClient(URI.create(relay.url()), KEYS, Clock.systemUTC(), Duration.ofSeconds(2));
+        client = new RelayClient(URI.create(relay.url()), KEYS, Clock.systemUTC(), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                stats, null);
         client.connect().get(5, TimeUnit.SECONDS);
         NostrEvent e = BtclockEvents.blockheight(870123, 12.0).sign(KEYS, Clock.systemUTC().instant().getEpochSecond(), new byte[32]);
         return client.publish(e).get(15, TimeUnit.SECONDS);
@@ -60,6 +63,8 @@ class RelayClientIT {
         assertEquals(1, relay.authFrames());
         assertEquals(3, relay.frames().size(), "EVENT, AUTH, the same EVENT");
         assertEquals(relay.frames().get(0), relay.frames().get(2), "identical event, not re-signed");
+        assertEquals(1, stats.authAttempts());
+        assertEquals(0, stats.authFailures());
     }
 
     @Test
@@ -85,18 +90,31 @@ class RelayClientIT {
     }
 
     @Test
-    void restrictedKey_isAFailure() throws Exception {
+    void restrictedKey_isARejection() throws Exception {
         RelayClient.Result r = publish(FakeRelay.Mode.RESTRICTED);
-        assertEquals(RelayClient.Outcome.FAILED, r.outcome());
+        assertEquals(RelayClient.Outcome.REJECTED, r.outcome());
+        assertEquals("restricted", r.code());
         assertTrue(r.reason().startsWith("restricted:"), r.reason());
     }
 
     @Test
-    void refusedAuth_isAFailure_withTheRelaysReason() throws Exception {
+    void refusedAuth_isARejection_withTheRelaysReason() throws Exception {
         RelayClient.Result r = publish(FakeRelay.Mode.AUTH_REFUSED);
-        assertEquals(RelayClient.Outcome.FAILED, r.outcome());
+        assertEquals(RelayClient.Outcome.REJECTED, r.outcome());
+        assertEquals("auth-refused", r.code());
         assertEquals("AUTH refused: invalid: the challenge string is wrong", r.reason());
+        assertEquals(1, stats.authAttempts());
+        assertEquals(1, stats.authFailures());
         assertEquals(2, relay.frames().size(), "no retry after a refused AUTH");
+    }
+
+    @Test
+    void aSecondAuthRequired_isARejection_afterOneAuthAndOneResend() throws Exception {
+        RelayClient.Result r = publish(FakeRelay.Mode.AUTH_IGNORED);
+        assertEquals(RelayClient.Outcome.REJECTED, r.outcome());
+        assertEquals("auth-required", r.code());
+        assertEquals(3, relay.frames().size(), "EVENT, AUTH, EVENT, and no more");
+        assertEquals(1, relay.authFrames());
     }
 
     @Test
@@ -104,16 +122,20 @@ class RelayClientIT {
         RelayClient.Result silent = publish(FakeRelay.Mode.SILENT);
         assertEquals(RelayClient.Outcome.FAILED, silent.outcome());
         assertEquals("no OK within 2 s", silent.reason());
+        assertEquals("timeout", silent.code());
         stop();
         RelayClient.Result dropped = publish(FakeRelay.Mode.DROP);
         assertEquals(RelayClient.Outcome.FAILED, dropped.outcome());
         assertTrue(dropped.reason().startsWith("connection closed before the OK"), dropped.reason());
+        assertEquals("disconnected", dropped.code());
     }
 
     @Test
     void duplicateIsDelivered_rateLimitedAsksToBackOff() throws Exception {
         assertEquals(RelayClient.Outcome.DELIVERED, publish(FakeRelay.Mode.DUPLICATE).outcome());
         stop();
-        assertEquals(RelayClient.Outcome.RATE_LIMITED, publish(FakeRelay.Mode.RATE_LIMITED).outcome());
+        RelayClient.Result limited = publish(FakeRelay.Mode.RATE_LIMITED);
+        assertEquals(RelayClient.Outcome.RATE_LIMITED, limited.outcome());
+        assertTrue(limited.retryable());
     }
 }

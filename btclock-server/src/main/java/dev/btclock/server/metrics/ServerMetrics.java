@@ -1,5 +1,6 @@
 package dev.btclock.server.metrics;
 
+import dev.btclock.nostr.RelayStats;
 import dev.btclock.server.ws.Protocol;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.spi.DataKind;
@@ -15,8 +16,12 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The server's Prometheus metrics, in their own registry (so tests and embedded servers never
@@ -79,7 +84,7 @@ public final class ServerMetrics {
      * Adds the upstream gauges: for every driver and kind of datum it provides, whether it is the
      * one being served (1) or not (0); and the age of the last upstream contact.
      */
-    public void upstream(java.util.function.Supplier<UpstreamSupervisor> current, DoubleSupplier lastEventAgeSeconds) {
+    public void upstream(Supplier<UpstreamSupervisor> current, DoubleSupplier lastEventAgeSeconds) {
         GaugeWithCallback.builder().name("btclock_upstream_source_active")
                 .help("1 for the upstream driver whose data is being served, per kind of datum").labelNames("driver", "kind")
                 .callback(cb -> {
@@ -100,16 +105,25 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
-    /** Adds the Nostr publishing metrics: events per relay and outcome, and relay connectivity. */
-    public void nostr(java.util.function.Supplier<java.util.Map<String, Long>> results,
-                      java.util.function.Supplier<java.util.Map<String, Boolean>> connected) {
-        CounterWithCallback.builder().name("btclock_nostr_events_total")
-                .help("Events sent to Nostr relays, by relay and outcome (delivered, failed, rate_limited)")
-                .labelNames("relay", "outcome")
-                .callback(cb -> results.get().forEach((k, v) -> {
-                    int bar = k.lastIndexOf('|');
-                    cb.call(v, k.substring(0, bar), k.substring(bar + 1));
-                }))
+    /** Adds the Nostr publisher's per-relay counters and connection gauge. */
+    public void nostr(Supplier<Map<String, RelayStats>> stats,
+                      Supplier<Map<String, Boolean>> connected) {
+        relayCounter("btclock_nostr_events_published_total", "Events handed to each Nostr relay (once each, re-sends aside)",
+                stats, RelayStats::published);
+        relayCounter("btclock_nostr_events_delivered_total", "Events each relay accepted (OK true or duplicate:)",
+                stats, RelayStats::delivered);
+        relayCounter("btclock_nostr_events_superseded_total", "Events not re-sent because a newer one for the same d replaced them",
+                stats, RelayStats::superseded);
+        relayCounter("btclock_nostr_event_resends_total", "Identical events sent again after rate-limited:, a missing OK or a drop",
+                stats, RelayStats::retries);
+        relayCounter("btclock_nostr_auth_attempts_total", "NIP-42 AUTH events sent to each relay", stats,
+                RelayStats::authAttempts);
+        relayCounter("btclock_nostr_auth_failures_total", "NIP-42 AUTH refused, unanswered or failed", stats,
+                RelayStats::authFailures);
+        CounterWithCallback.builder().name("btclock_nostr_events_failed_total")
+                .help("Events that finally failed on each relay, by reason (restricted, invalid, auth-refused, timeout, ...)")
+                .labelNames("relay", "reason")
+                .callback(cb -> stats.get().forEach((relay, s) -> s.failures().forEach((reason, n) -> cb.call(n, relay, reason))))
                 .register(registry);
         GaugeWithCallback.builder().name("btclock_nostr_relay_connected")
                 .help("1 while the relay connection is open").labelNames("relay")
@@ -117,8 +131,15 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    private void relayCounter(String name, String help, Supplier<Map<String, RelayStats>> stats,
+                              ToLongFunction<RelayStats> value) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("relay")
+                .callback(cb -> stats.get().forEach((relay, s) -> cb.call(value.applyAsLong(s), relay)))
+                .register(registry);
+    }
+
     /** Adds {@code btclock_leader}: 1 while this node runs the fleet's upstream. */
-    public void leader(java.util.function.BooleanSupplier leader) {
+    public void leader(BooleanSupplier leader) {
         GaugeWithCallback.builder().name("btclock_leader")
                 .help("1 while this node holds the lease and runs the upstream (always 1 with the in-process bus)")
                 .callback(cb -> cb.call(leader.getAsBoolean() ? 1 : 0))
@@ -126,7 +147,7 @@ public final class ServerMetrics {
     }
 
     /** Adds the broker counters of the {@code valkey} bus. */
-    public void broker(java.util.function.LongSupplier seqGaps, java.util.function.LongSupplier resnapshots) {
+    public void broker(LongSupplier seqGaps, LongSupplier resnapshots) {
         CounterWithCallback.builder().name("btclock_broker_seq_gaps_total")
                 .help("Stream entries this node could not read before they were trimmed (detected gaps)")
                 .callback(cb -> cb.call(seqGaps.getAsLong()))
