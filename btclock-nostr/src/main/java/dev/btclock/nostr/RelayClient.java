@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * {@code rate-limited:} asks the caller to back off.
  *
  * <p>The connection is kept alive with a WebSocket ping every {@code pingInterval}; a relay that
- * sends nothing (not even the pong) for two intervals is dropped, so a dead TCP path is noticed.
+ * sends nothing (not even the pong) for an interval after a ping is dropped, so a dead TCP path
+ * is noticed within two intervals.
  * One connection per instance: after {@link #connected()} turns false, make a new one
  * ({@link RelayPool} does that with backoff).
  */
@@ -93,6 +94,7 @@ public final class RelayClient implements AutoCloseable {
     private volatile WebSocket socket;
     private volatile boolean closed;
     private volatile long lastHeardNanos;
+    private volatile long pingSentNanos;
     private volatile ScheduledFuture<?> pinger;
     private volatile HttpClient http;
 
@@ -105,7 +107,7 @@ public final class RelayClient implements AutoCloseable {
      * A client for {@code url}.
      *
      * @param okTimeout    bound on every OK (and the connect)
-     * @param pingInterval how often a ping is sent; silence for two intervals drops the connection
+     * @param pingInterval how often a ping is sent; silence for an interval after one drops the connection
      * @param stats        where AUTH attempts and failures are counted
      * @param timer        a shared timer, or null for one of its own (stopped by {@link #close()})
      */
@@ -245,17 +247,20 @@ public final class RelayClient implements AutoCloseable {
         return ok;
     }
 
+    /** Sends a ping, or drops the connection when nothing at all arrived for an interval after the last one. */
     private void ping() {
         WebSocket ws = socket;
         if (ws == null) {
             return;
         }
-        long silentMillis = (System.nanoTime() - lastHeardNanos) / 1_000_000;
-        if (silentMillis > 2 * pingInterval.toMillis()) {
+        long now = System.nanoTime();
+        long sent = pingSentNanos;
+        if (sent != 0 && lastHeardNanos - sent < 0 && now - sent >= pingInterval.toNanos()) {
             ws.abort();
-            dropped("no pong or frame for " + silentMillis + " ms");
+            dropped("no pong or frame for " + (now - sent) / 1_000_000 + " ms after a ping");
             return;
         }
+        pingSentNanos = now;
         ws.sendPing(ByteBuffer.allocate(0));
     }
 

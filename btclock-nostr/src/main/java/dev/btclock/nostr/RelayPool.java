@@ -36,7 +36,7 @@ public final class RelayPool implements AutoCloseable {
      * Timing of the pool.
      *
      * @param okTimeout    how long to wait for an OK (and for a connection)
-     * @param ping         ping interval; a relay silent for two is dropped and reconnected
+     * @param ping         ping interval; a relay silent for an interval after a ping is dropped and reconnected
      * @param retryBase    first delay before a re-send; doubled for each next one (with jitter)
      * @param retryMax     the longest delay before a re-send
      * @param attempts     sends of one event at most, the first included

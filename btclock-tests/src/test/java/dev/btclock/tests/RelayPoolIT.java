@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RelayPoolIT {
 
     private static final NostrKeys KEYS = NostrKeys.parse("0b432b2677937381aef05bb02a66ecd012773062cf3fa2549e44f58ed2401710");
-    /** Fast timing: 1 s OK timeout, 200 ms pings, re-sends after 100-200, 200-400 ms..., 4 sends. */
-    private static final RelayPool.Timing FAST = new RelayPool.Timing(Duration.ofSeconds(1), Duration.ofMillis(200),
+    /** Fast timing: 1 s OK timeout, 300 ms pings, re-sends after 100-200, 200-400 ms..., 4 sends. */
+    private static final RelayPool.Timing FAST = new RelayPool.Timing(Duration.ofSeconds(1), Duration.ofMillis(300),
             Duration.ofMillis(200), Duration.ofSeconds(1), 4, Duration.ofSeconds(1));
 
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -153,7 +153,7 @@ class RelayPoolIT {
         RawRelay r = new RawRelay(true);
         open.add(r);
         pool(r.url());
-        Await.until("ten pings answered", Duration.ofSeconds(10), () -> r.pings() >= 10);
+        Await.until("eight pings answered", Duration.ofSeconds(10), () -> r.pings() >= 8);
         assertEquals(1, r.connections(), "never dropped while pongs come back");
         assertTrue(pool.anyConnected());
     }
@@ -165,6 +165,6 @@ class RelayPoolIT {
         pool(r.url());
         Await.until("a second connection", Duration.ofSeconds(10), () -> r.connections() >= 2);
         assertTrue(r.closedByClient() >= 1, "the silent connection was closed by the client");
-        assertTrue(r.pings() >= 2, "pinged before giving up: " + r.pings());
+        assertTrue(r.pings() >= 1, "pinged before giving up: " + r.pings());
     }
 }
