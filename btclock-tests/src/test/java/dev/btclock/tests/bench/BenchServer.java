@@ -1,0 +1,72 @@
+package dev.btclock.tests.bench;
+
+import dev.btclock.server.ServerAssembly;
+import dev.btclock.server.ServerConfig;
+import dev.btclock.server.ws.Protocol;
+import dev.btclock.tests.FakeMempoolServer;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The production server assembly plus the control protocol of {@code shared/bench} (never part of
+ * the server jar): {@code POST /broadcast} frames the body once as a v1 text frame and hands it to
+ * the fan-out that real changes use; {@code GET /stats} answers {@code clients}, {@code pid} and
+ * {@code dropped}. The upstream is a {@link FakeMempoolServer} on loopback, so the machine needs no
+ * network. Settings come from the environment like the server's; {@code LISTEN_ADDR} defaults to
+ * {@code 127.0.0.1:8090}.
+ */
+public final class BenchServer {
+
+    private BenchServer() {
+    }
+
+    /** Runs until killed. */
+    public static void main(String[] args) throws Exception {
+        FakeMempoolServer mempool = FakeMempoolServer.start();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("LISTEN_ADDR", "127.0.0.1:8090");
+        env.putIfAbsent("METRICS_ADDR", "off");
+        env.put("MEMPOOL_INSTANCE", mempool.baseUrl());
+        ServerAssembly server = ServerAssembly.start(ServerConfig.from(env));
+        server.addHttpHandler(new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) throws IOException {
+                if (!"POST".equals(request.getMethod().getMethodString())) {
+                    response.sendError(405);
+                    return;
+                }
+                byte[] body;
+                try (InputStream in = request.getInputStream()) {
+                    body = in.readNBytes(64 * 1024);
+                }
+                server.fanout().sendV1Text(body);
+                response.setContentType("text/plain");
+                response.getWriter().write(Integer.toString(server.clientsConnected(Protocol.V1)));
+            }
+        }, "/broadcast");
+        server.addHttpHandler(new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) throws IOException {
+                int clients = server.clientsConnected(Protocol.V1) + server.clientsConnected(Protocol.V2);
+                long dropped = server.metrics().backpressureDrops(Protocol.V1) + server.metrics().backpressureDrops(Protocol.V2);
+                response.setContentType("application/json");
+                response.getOutputStream().write(("{\"clients\":" + clients + ",\"pid\":" + ProcessHandle.current().pid()
+                        + ",\"dropped\":" + dropped + "}").getBytes(StandardCharsets.US_ASCII));
+            }
+        }, "/stats");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            mempool.close();
+        }));
+        System.out.println("bench server on port " + server.port() + ", pid " + ProcessHandle.current().pid());
+        new CountDownLatch(1).await();
+    }
+}
