@@ -330,6 +330,19 @@ public final class ServerAssembly implements AutoCloseable {
         return fanout.count(protocol);
     }
 
+    /** The fan-out that every change goes through (for embedders and the benchmark launcher). */
+    public Fanout fanout() {
+        return fanout;
+    }
+
+    /**
+     * Serves {@code handler} at {@code path} on the device port, beside the REST API (the
+     * benchmark launcher adds its control endpoints this way; the server itself adds none).
+     */
+    public void addHttpHandler(HttpHandler handler, String path) {
+        http.getServerConfiguration().addHttpHandler(handler, path);
+    }
+
     /** The server's metrics. */
     public ServerMetrics metrics() {
         return metrics;

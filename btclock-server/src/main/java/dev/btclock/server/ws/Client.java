@@ -6,6 +6,9 @@ import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.EmptyCompletionHandler;
 import org.glassfish.grizzly.WriteResult;
+import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
+import org.glassfish.grizzly.asyncqueue.MessageCloner;
+import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.memory.MemoryManager;
 
@@ -31,6 +34,7 @@ final class Client {
     private final Protocol protocol;
     private final Connection<?> connection;
     private final MemoryManager<?> memory;
+    private final AsyncQueueWriter<?> writer;
     private final int maxQueue;
     private final ServerMetrics metrics;
     private final Executor terminator;
@@ -47,6 +51,7 @@ final class Client {
         this.protocol = protocol;
         this.connection = connection;
         this.memory = connection.getMemoryManager();
+        this.writer = ((NIOTransport) connection.getTransport()).getAsyncQueueIO().getWriter();
         this.maxQueue = maxQueue;
         this.metrics = metrics;
         this.terminator = terminator;
@@ -140,9 +145,15 @@ final class Client {
         }
     }
 
+    /**
+     * Hands a frame straight to the transport's write queue for this connection, the queue that
+     * Tyrus's own writes (pongs, close) reach through the filter chain, so order is kept; skipping
+     * the chain saves a filter-chain context and every filter's write pass per frame (the idle
+     * filter is already off for upgraded connections).
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void write(Buffer buffer, Write completion) {
-        ((Connection) connection).write(buffer, (CompletionHandler) completion);
+        ((AsyncQueueWriter) writer).write(connection, null, buffer, (CompletionHandler) completion, (MessageCloner) null);
     }
 
     /** The next queued frame, or null after marking the writer idle. */
