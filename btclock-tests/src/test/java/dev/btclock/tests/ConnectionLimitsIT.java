@@ -199,7 +199,13 @@ class ConnectionLimitsIT {
             assertTrue(pong.framesBefore() < total / 2,
                     "the pong came after " + pong.framesBefore() + " of " + total + " frames");
             for (int i = 0; i < total; i++) {
-                stalled.next();
+                try {
+                    stalled.next();
+                } catch (AssertionError e) {
+                    System.out.println("DBG stuck at " + i + " of " + total + " sent=" + server.metrics().framesSent(Protocol.V1)
+                            + " pongBefore=" + pong.framesBefore() + " pending=" + stalled.pending());
+                    throw e;
+                }
             }
         }
     }
