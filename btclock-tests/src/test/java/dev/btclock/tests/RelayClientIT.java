@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,7 +42,17 @@ class RelayClientIT {
                 stats, null);
         client.connect().get(5, TimeUnit.SECONDS);
         NostrEvent e = BtclockEvents.blockheight(870123, 12.0).sign(KEYS, Clock.systemUTC().instant().getEpochSecond(), new byte[32]);
-        return client.publish(e).get(15, TimeUnit.SECONDS);
+        RelayClient.Result r = client.publish(e).get(15, TimeUnit.SECONDS);
+        // What the relay kept, read back: the very event when it was accepted, nothing otherwise.
+        boolean stores = r.outcome() == RelayClient.Outcome.DELIVERED && mode != FakeRelay.Mode.DUPLICATE;
+        assertEquals(stores ? List.of(e) : List.of(), relay.stored(), "stored events in mode " + mode);
+        for (NostrEvent kept : relay.stored()) {
+            assertTrue(kept.verify());
+            assertEquals(30078, kept.kind());
+            assertEquals("870123", kept.content());
+            assertTrue(kept.tags().contains(List.of("d", "blockheight")), kept.tags().toString());
+        }
+        return r;
     }
 
     @Test
