@@ -19,7 +19,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -174,6 +176,40 @@ class ConnectionLimitsIT {
             // The live client answered the server's pings and is still served.
             live.sendBinary(GoldenVectors.bytes("11"));
             assertArrayEquals(GoldenVectors.bytes("12"), live.next().payload());
+        }
+    }
+
+    @Test
+    void pings_areSpreadOverTheInterval_andEveryClientGetsOnePerInterval() throws Exception {
+        mempool = FakeMempoolServer.start();
+        ServerConfig base = TestServer.config(mempool, Map.of());
+        // 3 s pings are sent in three one-second slices; 9 clients connected one after another fill all three.
+        ServerConfig quick = new ServerConfig(base.listen(), base.metrics(), base.upstream(), base.broker(),
+                base.logLevel(), Duration.ofSeconds(3), Duration.ofSeconds(60), base.queueFrames(),
+                base.maxMessageBytes(), base.headerTimeout(), base.sendBufferBytes(), base.priceRepush(), base.nostr(), base.settings());
+        server = TestServer.awaitHealthy(TestServer.start(quick));
+        List<WsTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 9; i++) {
+                clients.add(WsTestClient.connect(server.port(), "/api/v2/ws"));
+            }
+            Await.until("two pings each", Duration.ofSeconds(20),
+                    () -> clients.stream().allMatch(c -> c.pingTimes().size() >= 2));
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (WsTestClient c : clients) {
+                List<Long> t = c.pingTimes();
+                first = Math.min(first, t.get(0));
+                last = Math.max(last, t.get(0));
+                double gap = (t.get(1) - t.get(0)) / 1e9;
+                assertTrue(gap >= 2.5, "one client was pinged twice within " + gap + " s");
+            }
+            double spread = (last - first) / 1e9;
+            assertTrue(spread >= 1.5, "the first pings of all clients came within " + spread + " s of each other");
+        } finally {
+            for (WsTestClient c : clients) {
+                c.close();
+            }
         }
     }
 

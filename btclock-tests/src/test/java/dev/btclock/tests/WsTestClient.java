@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -61,6 +62,7 @@ public final class WsTestClient implements AutoCloseable {
     private final CountDownLatch reading = new CountDownLatch(1);
     private final Thread reader;
     private volatile boolean answerPings = true;
+    private final List<Long> pingNanos = new CopyOnWriteArrayList<>();
 
     private WsTestClient(Socket socket, int status, Map<String, String> headers, InputStream rest, boolean read)
             throws IOException {
@@ -191,6 +193,11 @@ public final class WsTestClient implements AutoCloseable {
         answerPings = false;
     }
 
+    /** When each ping from the server arrived ({@link System#nanoTime()}), oldest first. */
+    public List<Long> pingTimes() {
+        return List.copyOf(pingNanos);
+    }
+
     /** Starts reading after {@link #connectNotReading}. */
     public void resumeReading() {
         reading.countDown();
@@ -264,6 +271,7 @@ public final class WsTestClient implements AutoCloseable {
                 raw.write(payload);
                 int opcode = b0 & 0x0f;
                 if (opcode == 0x9) {
+                    pingNanos.add(System.nanoTime());
                     if (answerPings) {
                         sendFrame(0x8A, payload);
                     }

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Client {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Client.class);
+    private static final AtomicInteger CREATED = new AtomicInteger();
 
     private final Protocol protocol;
     private final Connection<?> connection;
@@ -43,6 +44,9 @@ final class Client {
     private boolean writing;
     private boolean dead;
     private volatile long lastHeardNanos = System.nanoTime();
+
+    /** Creation order (never negative), which spreads the server's pings over their interval. */
+    final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
 
     /** The currencies a v2 client subscribed to; guarded by the fan-out's lock. */
     final Set<String> currencies = new HashSet<>(4);

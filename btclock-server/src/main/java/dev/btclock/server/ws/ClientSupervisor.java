@@ -52,10 +52,16 @@ public final class ClientSupervisor implements AutoCloseable {
         return DeviceEndpoint.configs(fanout, metrics, terminator, queueFrames, maxMessageBytes);
     }
 
-    /** Starts pinging and reaping, and the price re-push when it is on. */
+    /**
+     * Starts pinging and reaping, and the price re-push when it is on. Pings are spread over the
+     * interval: every tick (at most a second) pings one slice of the clients, so 19k pongs do not
+     * arrive in one burst that delays the next broadcast.
+     */
     public void start() {
-        long ms = pingInterval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::pingAndReap, ms, ms, TimeUnit.MILLISECONDS);
+        long tick = Math.min(1000, pingInterval.toMillis());
+        int slices = (int) Math.max(1, pingInterval.toMillis() / tick);
+        long[] round = {0};
+        scheduler.scheduleWithFixedDelay(() -> pingAndReap((int) (round[0]++ % slices), slices), tick, tick, TimeUnit.MILLISECONDS);
         if (!priceRepush.isZero()) {
             long age = priceRepush.toNanos();
             long check = Math.min(1000, priceRepush.toMillis());
@@ -69,22 +75,23 @@ public final class ClientSupervisor implements AutoCloseable {
         }
     }
 
-    private void pingAndReap() {
+    /** Reaps every silent client and pings the clients of one slice, without holding the fan-out's lock. */
+    private void pingAndReap(int slice, int slices) {
         try {
             long now = System.nanoTime();
             long idle = idleTimeout.toNanos();
-            int[] reaped = {0};
-            fanout.forEach(c -> {
+            int reaped = 0;
+            for (Client c : fanout.clients()) {
                 if (now - c.lastHeardNanos() > idle) {
                     c.terminate();
-                    reaped[0]++;
+                    reaped++;
                     metrics.idleClosed();
-                } else {
+                } else if (c.order % slices == slice) {
                     c.send(WsFrames.PING);
                 }
-            });
-            if (reaped[0] > 0) {
-                LOG.debug("closed {} silent clients", reaped[0]);
+            }
+            if (reaped > 0) {
+                LOG.debug("closed {} silent clients", reaped);
             }
         } catch (RuntimeException e) {
             LOG.error("ping round failed", e);
