@@ -7,7 +7,7 @@
 #   SERVERS  default "floor node go java17 java25"
 #   NS       default "19000" (the file limit here is 20000 per process)
 #   REPS     default 3
-#   JVM_FLAGS (env) default "-Xms512m -Xmx512m -XX:+UseParallelGC"
+#   JVM_FLAGS (env) default "-Xms1g -Xmx1g -XX:+UseParallelGC" (19k clients hold ~300 MB of live heap)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -15,7 +15,7 @@ SERVERS=${1:-"floor node go java17 java25"}
 NS=${2:-19000}
 REPS=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
-export JVM_FLAGS=${JVM_FLAGS:-"-Xms512m -Xmx512m -XX:+UseParallelGC"}
+export JVM_FLAGS=${JVM_FLAGS:-"-Xms1g -Xmx1g -XX:+UseParallelGC"}
 
 missing=()
 command -v go >/dev/null || missing+=(golang-go)

@@ -196,6 +196,11 @@ public final class ServerMetrics {
         return framesSent.get(p).sum();
     }
 
+    /** Clients closed by the idle reaper so far. */
+    public long idleClosedCount() {
+        return idleClosed.getLongValue();
+    }
+
     /** Backpressure disconnects so far. */
     public long backpressureDrops(Protocol p) {
         return drops.get(p).sum();

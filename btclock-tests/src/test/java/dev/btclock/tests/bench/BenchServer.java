@@ -10,6 +10,8 @@ import org.glassfish.grizzly.http.server.Response;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,8 +20,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The production server assembly plus the control protocol of {@code shared/bench} (never part of
  * the server jar): {@code POST /broadcast} frames the body once as a v1 text frame and hands it to
- * the fan-out that real changes use; {@code GET /stats} answers {@code clients}, {@code pid} and
- * {@code dropped}. The upstream is a {@link FakeMempoolServer} on loopback, so the machine needs no
+ * the fan-out that real changes use; {@code GET /stats} answers {@code clients}, {@code pid},
+ * {@code dropped} and {@code idle_closed}, and with {@code ?gc=1} runs a full GC and adds
+ * {@code heap_used_after_gc_kb}. The upstream is a {@link FakeMempoolServer} on loopback, so the machine needs no
  * network. Settings come from the environment like the server's; {@code LISTEN_ADDR} defaults to
  * {@code 127.0.0.1:8090}.
  */
@@ -57,9 +60,18 @@ public final class BenchServer {
             public void service(Request request, Response response) throws IOException {
                 int clients = server.clientsConnected(Protocol.V1) + server.clientsConnected(Protocol.V2);
                 long dropped = server.metrics().backpressureDrops(Protocol.V1) + server.metrics().backpressureDrops(Protocol.V2);
+                StringBuilder json = new StringBuilder().append("{\"clients\":").append(clients)
+                        .append(",\"pid\":").append(ProcessHandle.current().pid())
+                        .append(",\"dropped\":").append(dropped)
+                        .append(",\"idle_closed\":").append(server.metrics().idleClosedCount());
+                if ("1".equals(request.getParameter("gc"))) {
+                    // The live heap: what the clients really hold, not what the collector has yet to free.
+                    System.gc();
+                    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+                    json.append(",\"heap_used_after_gc_kb\":").append(heap.getUsed() / 1024);
+                }
                 response.setContentType("application/json");
-                response.getOutputStream().write(("{\"clients\":" + clients + ",\"pid\":" + ProcessHandle.current().pid()
-                        + ",\"dropped\":" + dropped + "}").getBytes(StandardCharsets.US_ASCII));
+                response.getOutputStream().write(json.append('}').toString().getBytes(StandardCharsets.US_ASCII));
             }
         }, "/stats");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
