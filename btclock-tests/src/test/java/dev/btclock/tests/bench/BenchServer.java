@@ -14,6 +14,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -21,10 +23,13 @@ import java.util.concurrent.CountDownLatch;
  * The production server assembly plus the control protocol of {@code shared/bench} (never part of
  * the server jar): {@code POST /broadcast} frames the body once as a v1 text frame and hands it to
  * the fan-out that real changes use; {@code GET /stats} answers {@code clients}, {@code pid},
- * {@code dropped} and {@code idle_closed}, and with {@code ?gc=1} runs a full GC and adds
- * {@code heap_used_after_gc_kb}. The upstream is a {@link FakeMempoolServer} on loopback, so the machine needs no
- * network. Settings come from the environment like the server's; {@code LISTEN_ADDR} defaults to
- * {@code 127.0.0.1:8090}.
+ * {@code dropped}, {@code idle_closed} and {@code leader}, and with {@code ?gc=1} runs a full GC and
+ * adds {@code heap_used_after_gc_kb}. The upstream is a {@link FakeMempoolServer} on loopback, so the
+ * machine needs no network; real changes travel the whole production path (upstream driver, bus,
+ * fan-out) when they are pushed through it: {@code POST /price?currency=C&value=P} sends a
+ * {@code conversions} frame with C at P, {@code POST /block?height=H} a new block (the v2 and
+ * fleet benchmarks). Settings come from the environment like the server's; {@code LISTEN_ADDR}
+ * defaults to {@code 127.0.0.1:8090}.
  */
 public final class BenchServer {
 
@@ -34,6 +39,7 @@ public final class BenchServer {
     /** Runs until killed. */
     public static void main(String[] args) throws Exception {
         FakeMempoolServer mempool = FakeMempoolServer.start();
+        Upstream upstream = new Upstream(mempool);
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("LISTEN_ADDR", "127.0.0.1:8090");
         env.putIfAbsent("METRICS_ADDR", "off");
@@ -63,7 +69,8 @@ public final class BenchServer {
                 StringBuilder json = new StringBuilder().append("{\"clients\":").append(clients)
                         .append(",\"pid\":").append(ProcessHandle.current().pid())
                         .append(",\"dropped\":").append(dropped)
-                        .append(",\"idle_closed\":").append(server.metrics().idleClosedCount());
+                        .append(",\"idle_closed\":").append(server.metrics().idleClosedCount())
+                        .append(",\"leader\":").append(server.isLeader());
                 if ("1".equals(request.getParameter("gc"))) {
                     // The live heap: what the clients really hold, not what the collector has yet to free.
                     System.gc();
@@ -74,11 +81,76 @@ public final class BenchServer {
                 response.getOutputStream().write(json.append('}').toString().getBytes(StandardCharsets.US_ASCII));
             }
         }, "/stats");
+        server.addHttpHandler(upstream.handler(false), "/price");
+        server.addHttpHandler(upstream.handler(true), "/block");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             mempool.close();
         }));
         System.out.println("bench server on port " + server.port() + ", pid " + ProcessHandle.current().pid());
         new CountDownLatch(1).await();
+    }
+
+    /**
+     * Pushes changes through the fake mempool instance, as mempool.space would send them. Every
+     * currency the v2 benchmark subscribes to has a price from the start, so no subscribe fails.
+     */
+    private static final class Upstream {
+
+        private static final List<String> CURRENCIES = List.of("USD", "EUR", "GBP", "CAD", "CHF", "AUD", "JPY");
+
+        private final FakeMempoolServer mempool;
+        private final Map<String, Long> prices = new LinkedHashMap<>();
+
+        Upstream(FakeMempoolServer mempool) {
+            this.mempool = mempool;
+            long p = 60_000;
+            for (String c : CURRENCIES) {
+                prices.put(c, p);
+                p += 1_000;
+            }
+            mempool.conversions(conversions());
+        }
+
+        /** {@code POST /block?height=H} when {@code block}, else {@code POST /price?currency=C&value=P}. */
+        HttpHandler handler(boolean block) {
+            return new HttpHandler() {
+                @Override
+                public void service(Request request, Response response) throws IOException {
+                    if (!"POST".equals(request.getMethod().getMethodString())) {
+                        response.sendError(405);
+                        return;
+                    }
+                    try {
+                        if (block) {
+                            long height = Long.parseLong(request.getParameter("height"));
+                            mempool.pushBlock(height, String.format("%064x", height), 12.5);
+                        } else if (!price(request.getParameter("currency"), Long.parseLong(request.getParameter("value")))) {
+                            response.sendError(400, "currency must be one of " + CURRENCIES);
+                            return;
+                        }
+                    } catch (NumberFormatException e) {
+                        response.sendError(400, "height and value must be integers");
+                        return;
+                    }
+                    response.setStatus(204);
+                }
+            };
+        }
+
+        private synchronized boolean price(String currency, long value) {
+            if (!prices.containsKey(currency)) {
+                return false;
+            }
+            prices.put(currency, value);
+            mempool.pushConversions(conversions());
+            return true;
+        }
+
+        private String conversions() {
+            StringBuilder json = new StringBuilder("{\"time\":1755012300");
+            prices.forEach((c, p) -> json.append(",\"").append(c).append("\":").append(p));
+            return json.append('}').toString();
+        }
     }
 }

@@ -1,0 +1,46 @@
+# Sourced by run.sh and fleet.sh (HERE = bench/, ROOT = the project): installs what the benchmark
+# needs from Debian and npm, builds the generator, the reference servers and the BTClock bench
+# launcher, and exports BENCH_CP (the launcher's class path).
+
+bench_packages() {
+  local missing=()
+  command -v go >/dev/null || missing+=(golang-go)
+  [ -d /usr/share/gocode/src/github.com/gorilla/websocket ] || missing+=(golang-github-gorilla-websocket-dev)
+  command -v cc >/dev/null || missing+=(gcc)
+  command -v node >/dev/null || missing+=(nodejs npm)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+build_generator() {
+  ( cd "$HERE" && GO111MODULE=off go build -o gen/fanload gen/fanload.go gen/v2.go gen/fleet.go )
+}
+
+build_reference_servers() {
+  ( cd "$HERE"
+    GO111MODULE=off GOPATH=/usr/share/gocode go build -o servers/go-gorilla/fanout-go servers/go-gorilla/main.go
+    [ -d servers/node-ws/node_modules ] || (cd servers/node-ws && npm install --silent --no-audit --no-fund)
+    cc -O2 -Wall -o servers/c-floor/floor servers/c-floor/floor.c -lpthread )
+}
+
+build_launcher() {
+  ( cd "$ROOT"
+    ./mvnw -q -B -ntp install -DskipTests -DskipITs
+    ./mvnw -q -B -ntp -pl btclock-tests dependency:build-classpath -Dmdep.includeScope=test \
+        -Dmdep.outputFile="$HERE/classpath.txt" )
+  export BENCH_CP="$ROOT/btclock-tests/target/test-classes:$(cat "$HERE/classpath.txt")"
+}
+
+# machine_info OUTDIR: the machine and the JVMs, into OUTDIR/machine.txt and on stdout
+machine_info() {
+  {
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), fd limit $(ulimit -Hn)"
+    echo "JVM flags: $JVM_FLAGS"
+    for j in "${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}" "${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"; do
+      echo "$("$j/bin/java" -version 2>&1 | head -2 | tr '\n' ' ')"
+    done
+  } | tee "$1/machine.txt"
+}
