@@ -4,15 +4,22 @@ import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.EmptyCompletionHandler;
 import org.glassfish.grizzly.WriteResult;
+import org.glassfish.grizzly.attributes.AttributeHolder;
+import org.glassfish.grizzly.filterchain.BaseFilter;
+import org.glassfish.grizzly.filterchain.FilterChain;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
+import org.glassfish.grizzly.filterchain.TransportFilter;
 import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.HttpRequestPacket;
+import org.glassfish.grizzly.http.Method;
+import org.glassfish.grizzly.http.Protocol;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.memory.Buffers;
+import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerFilter;
 import org.glassfish.tyrus.spi.ServerContainer;
 
@@ -108,10 +115,16 @@ public final class UpgradeCapture implements AddOn {
     }
 
     private static final class CapturingFilter extends GrizzlyServerFilter {
+        /** The HTTP codec's per-connection state (request, response, keep-alive) is in attributes named so. */
+        private static final String HTTP_CODEC_ATTRIBUTES = "HttpServerFilter.";
+
+        private final ServerContainer container;
         private final Set<String> paths;
+        private volatile FilterChain slim;
 
         CapturingFilter(ServerContainer container, Set<String> paths) {
             super(container, "/");
+            this.container = container;
             this.paths = paths;
         }
 
@@ -127,11 +140,50 @@ public final class UpgradeCapture implements AddOn {
                     return ctx.getStopAction();
                 }
             }
-            UPGRADING.set(ctx.getConnection());
+            Connection<?> connection = ctx.getConnection();
+            HttpRequestPacket handshake = ctx.getMessage() instanceof HttpContent content
+                    && content.getHttpHeader() instanceof HttpRequestPacket request ? request : null;
+            UPGRADING.set(connection);
             try {
                 return super.handleRead(ctx);
             } finally {
                 UPGRADING.remove();
+                if (handshake != null && handshake.getResponse().getStatus() == 101) {
+                    upgraded(ctx, connection);
+                }
+            }
+        }
+
+        /**
+         * Moves an upgraded connection onto a chain without HTTP: the transport, the listener's idle
+         * timeout filter (which must see the close to forget the connection), a filter that hands
+         * the raw bytes to Tyrus, and Tyrus. The HTTP codec would otherwise keep the upgrade request
+         * and response, with their header buffers, for the life of the connection (about 8 KB of
+         * heap each, STACK.md §5.11) only to wrap each read, and every read would pass filters that
+         * have nothing left to do.
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private void upgraded(FilterChainContext ctx, Connection connection) {
+            FilterChain slim = this.slim;
+            if (slim == null) {
+                FilterChain full = ctx.getFilterChain();
+                if (!(full.get(0) instanceof TransportFilter)) {
+                    return;
+                }
+                FilterChainBuilder builder = FilterChainBuilder.stateless().add(full.get(0));
+                int idle = full.indexOfType(IdleTimeoutFilter.class);
+                if (idle >= 0) {
+                    builder.add(full.get(idle));
+                }
+                slim = builder.add(new RawFrames()).add(new GrizzlyServerFilter(container, "/")).build();
+                this.slim = slim;
+            }
+            connection.setProcessor(slim);
+            AttributeHolder attributes = connection.getAttributes();
+            for (String name : Set.copyOf(attributes.getAttributeNames())) {
+                if (name.contains(HTTP_CODEC_ATTRIBUTES)) {
+                    attributes.removeAttribute(name);
+                }
             }
         }
 
@@ -154,6 +206,23 @@ public final class UpgradeCapture implements AddOn {
                     connection.closeSilently();
                 }
             });
+        }
+    }
+
+    /**
+     * Hands each read of an upgraded connection to Tyrus as the {@link HttpContent} it expects; Tyrus
+     * takes the bytes and recycles the wrapper, and never looks at the header of an upgraded
+     * connection's content.
+     */
+    private static final class RawFrames extends BaseFilter {
+        private static final HttpRequestPacket UPGRADED = HttpRequestPacket.builder()
+                .method(Method.GET).uri("/").protocol(Protocol.HTTP_1_1).upgrade("websocket").build();
+
+        @Override
+        public NextAction handleRead(FilterChainContext ctx) {
+            Buffer bytes = ctx.getMessage();
+            ctx.setMessage(HttpContent.builder(UPGRADED).content(bytes).build());
+            return ctx.getInvokeAction();
         }
     }
 }
