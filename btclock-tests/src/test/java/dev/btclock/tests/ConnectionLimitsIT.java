@@ -7,6 +7,7 @@ import dev.btclock.server.ServerConfig;
 import dev.btclock.server.ws.Protocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -243,6 +244,62 @@ class ConnectionLimitsIT {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Devices that vanish (RST) while a change goes out: a write to a reset socket fails, Grizzly
+     * closes the connection on the writing thread and Tyrus reports the close there, inside the
+     * fan-out. 3,000 clients put the set above the two-thread threshold, so both the publishing
+     * thread and the helper meet such closes. The fan-out must forget them all and keep serving.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void clientsVanishingDuringBroadcasts_areForgotten_andTheFanoutKeepsServing() throws Exception {
+        start(Map.of());
+        int n = 3000;
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                Socket s = socket(server.port());
+                send(s, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+                sockets.add(s);
+            }
+            for (Socket s : sockets) {
+                assertTrue(readHead(s.getInputStream()).startsWith("HTTP/1.1 101"));
+            }
+            Await.until("all connected", Duration.ofSeconds(30), () -> server.clientsConnected(Protocol.V1) == n);
+            int changes = 2000;
+            Thread pusher = new Thread(() -> {
+                for (int i = 1; i <= changes; i++) {
+                    mempool.pushConversions("{\"time\":" + i + ",\"USD\":" + (80000 + 10 * i) + "}");
+                }
+            });
+            pusher.start();
+            Await.until("changes flowing", Duration.ofSeconds(10), () -> server.metrics().framesSent(Protocol.V1) > 3L * n);
+            for (Socket s : sockets) {
+                s.setSoLinger(true, 0);
+                s.close();
+            }
+            pusher.join();
+            Await.until("every change applied", Duration.ofSeconds(30),
+                    () -> server.state().snapshot().prices().get("USD") == 80000 + 10L * changes);
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+        Await.until("every vanished client forgotten", Duration.ofSeconds(30),
+                () -> server.clientsConnected(Protocol.V1) == 0);
+        try (WsTestClient device = WsTestClient.connect(server.port(), "/ws")) {
+            device.next(3);
+            mempool.pushConversions("{\"time\":100000,\"USD\":99990}");
+            // The last changes of the run may still be on their way; the new one must follow them.
+            String text;
+            do {
+                text = device.next().text();
+            } while (!text.equals("{\"bitcoin\":99990}"));
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
@@ -21,8 +23,9 @@ import java.util.function.Consumer;
  * datum is kept for connect and subscribe replies, which are therefore the same bytes as pushes.
  *
  * <p>One lock orders changes, connects and subscriptions, so a client never misses or doubles a
- * value around its connect. Sends never block (see {@link Client}); clients are terminated
- * elsewhere, never re-entering this lock from a send.
+ * value around its connect. Sends never block (see {@link Client}). A send may still close its
+ * client on the spot (a failed write); such a client is forgotten when the iteration that met it
+ * is over, never in its middle (see {@link #close}).
  */
 public final class Fanout {
 
@@ -34,15 +37,20 @@ public final class Fanout {
 
     /** Sets at least this large are written by two threads (on machines with two cores or more). */
     private static final int PARALLEL_FROM = 2048;
+    /** The helper's thread: it must never wait for the lock (see {@link #close}). */
+    private static volatile Thread helperThread;
     private static final java.util.concurrent.ExecutorService HELPER = Runtime.getRuntime().availableProcessors() < 2
             || Integer.getInteger("btclock.fanoutThreads", 2) < 2 ? null
             : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "btclock-fanout-helper");
                 t.setDaemon(true);
+                helperThread = t;
                 return t;
             });
 
     private final Object lock = new Object();
+    /** Clients closed while the lock was held (by this thread or the helper's caller); see {@link #close}. */
+    private final Queue<Client> closing = new ConcurrentLinkedQueue<>();
     private final Set<Client> v1 = new LinkedHashSet<>();
     private final Set<Client> v2 = new LinkedHashSet<>();
     private final Set<Client> blockheightSubs = new HashSet<>();
@@ -69,31 +77,35 @@ public final class Fanout {
     /** Sends one change to every client that should see it. */
     public void publish(Change change) {
         synchronized (lock) {
-            if (change instanceof Change.Price p) {
-                byte[] v2Frame = WsFrames.binary(V2Codec.price(p.currency(), p.price()));
-                v2Prices.put(p.currency(), v2Frame);
-                pricePushedAt.put(p.currency(), System.nanoTime());
-                sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new HashSet<>()), v2Frame);
-                if ("USD".equals(p.currency())) {
-                    v1Price = WsFrames.text(V1Codec.price(p.price()));
-                    sendAll(v1, v1Price);
+            try {
+                if (change instanceof Change.Price p) {
+                    byte[] v2Frame = WsFrames.binary(V2Codec.price(p.currency(), p.price()));
+                    v2Prices.put(p.currency(), v2Frame);
+                    pricePushedAt.put(p.currency(), System.nanoTime());
+                    sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new HashSet<>()), v2Frame);
+                    if ("USD".equals(p.currency())) {
+                        v1Price = WsFrames.text(V1Codec.price(p.price()));
+                        sendAll(v1, v1Price);
+                    }
+                } else if (change instanceof Change.Block b) {
+                    v1Block = WsFrames.text(V1Codec.block(b.height()));
+                    v2Blockheight = WsFrames.binary(V2Codec.blockheight(b.height()));
+                    sendAll(v1, v1Block);
+                    sendAll(blockheightSubs, v2Blockheight);
+                } else if (change instanceof Change.Fee f) {
+                    v2Blockfee2 = WsFrames.binary(V2Codec.blockfee2(f.fee()));
+                    if (f.roundedChanged() || v1Fee == null) {
+                        v1Fee = WsFrames.text(V1Codec.fee(f.rounded()));
+                        v2Blockfee = WsFrames.binary(V2Codec.blockfee(f.rounded()));
+                    }
+                    if (f.roundedChanged()) {
+                        sendAll(v1, v1Fee);
+                        sendAll(blockfeeSubs, v2Blockfee);
+                    }
+                    sendAll(blockfee2Subs, v2Blockfee2);
                 }
-            } else if (change instanceof Change.Block b) {
-                v1Block = WsFrames.text(V1Codec.block(b.height()));
-                v2Blockheight = WsFrames.binary(V2Codec.blockheight(b.height()));
-                sendAll(v1, v1Block);
-                sendAll(blockheightSubs, v2Blockheight);
-            } else if (change instanceof Change.Fee f) {
-                v2Blockfee2 = WsFrames.binary(V2Codec.blockfee2(f.fee()));
-                if (f.roundedChanged() || v1Fee == null) {
-                    v1Fee = WsFrames.text(V1Codec.fee(f.rounded()));
-                    v2Blockfee = WsFrames.binary(V2Codec.blockfee(f.rounded()));
-                }
-                if (f.roundedChanged()) {
-                    sendAll(v1, v1Fee);
-                    sendAll(blockfeeSubs, v2Blockfee);
-                }
-                sendAll(blockfee2Subs, v2Blockfee2);
+            } finally {
+                drainClosing();
             }
         }
     }
@@ -105,7 +117,11 @@ public final class Fanout {
     public void sendV1Text(byte[] payload) {
         byte[] frame = WsFrames.text(payload);
         synchronized (lock) {
-            sendAll(v1, frame);
+            try {
+                sendAll(v1, frame);
+            } finally {
+                drainClosing();
+            }
         }
     }
 
@@ -119,18 +135,22 @@ public final class Fanout {
     int repushPrices(long nowNanos, long ageNanos) {
         int n = 0;
         synchronized (lock) {
-            for (Map.Entry<String, byte[]> e : v2Prices.entrySet()) {
-                String currency = e.getKey();
-                Long at = pricePushedAt.get(currency);
-                if (at == null || nowNanos - at < ageNanos) {
-                    continue;
+            try {
+                for (Map.Entry<String, byte[]> e : v2Prices.entrySet()) {
+                    String currency = e.getKey();
+                    Long at = pricePushedAt.get(currency);
+                    if (at == null || nowNanos - at < ageNanos) {
+                        continue;
+                    }
+                    pricePushedAt.put(currency, nowNanos);
+                    sendAll(currencySubs.getOrDefault(currency, Set.of()), e.getValue());
+                    if ("USD".equals(currency) && v1Price != null) {
+                        sendAll(v1, v1Price);
+                    }
+                    n++;
                 }
-                pricePushedAt.put(currency, nowNanos);
-                sendAll(currencySubs.getOrDefault(currency, Set.of()), e.getValue());
-                if ("USD".equals(currency) && v1Price != null) {
-                    sendAll(v1, v1Price);
-                }
-                n++;
+            } finally {
+                drainClosing();
             }
         }
         return n;
@@ -139,22 +159,30 @@ public final class Fanout {
     /** Registers a v1 client and sends the three connect frames (price or {@code {}}, block, fee). */
     void openV1(Client c) {
         synchronized (lock) {
-            c.send(v1Price != null ? v1Price : V1_NO_PRICE);
-            if (v1Block != null) {
-                c.send(v1Block);
+            try {
+                c.send(v1Price != null ? v1Price : V1_NO_PRICE);
+                if (v1Block != null) {
+                    c.send(v1Block);
+                }
+                if (v1Fee != null) {
+                    c.send(v1Fee);
+                }
+                v1.add(c);
+            } finally {
+                drainClosing();
             }
-            if (v1Fee != null) {
-                c.send(v1Fee);
-            }
-            v1.add(c);
         }
     }
 
     /** Registers a v2 client and sends the Welcome. */
     void openV2(Client c) {
         synchronized (lock) {
-            c.send(V2_WELCOME);
-            v2.add(c);
+            try {
+                c.send(V2_WELCOME);
+                v2.add(c);
+            } finally {
+                drainClosing();
+            }
         }
     }
 
@@ -162,58 +190,82 @@ public final class Fanout {
     void handle(Client c, V2Request r) {
         boolean subscribe = r.action() == V2Request.Action.SUBSCRIBE;
         synchronized (lock) {
-            if (!v2.contains(c)) {
-                return;
-            }
-            switch (r.eventType()) {
-                case "blockheight" -> {
-                    toggle(blockheightSubs, c, subscribe);
-                    replyIf(subscribe, c, v2Blockheight);
+            try {
+                if (!v2.contains(c)) {
+                    return;
                 }
-                case "blockfee" -> {
-                    toggle(blockfeeSubs, c, subscribe);
-                    replyIf(subscribe, c, v2Blockfee);
-                }
-                case "blockfee2" -> {
-                    toggle(blockfee2Subs, c, subscribe);
-                    replyIf(subscribe, c, v2Blockfee2);
-                }
-                case "price" -> {
-                    if (r.currencies() != null) {
-                        for (String currency : r.currencies()) {
-                            if (subscribe) {
-                                subscribePrice(c, currency);
-                            } else {
-                                unsubscribePrice(c, currency);
+                switch (r.eventType()) {
+                    case "blockheight" -> {
+                        toggle(blockheightSubs, c, subscribe);
+                        replyIf(subscribe, c, v2Blockheight);
+                    }
+                    case "blockfee" -> {
+                        toggle(blockfeeSubs, c, subscribe);
+                        replyIf(subscribe, c, v2Blockfee);
+                    }
+                    case "blockfee2" -> {
+                        toggle(blockfee2Subs, c, subscribe);
+                        replyIf(subscribe, c, v2Blockfee2);
+                    }
+                    case "price" -> {
+                        if (r.currencies() != null) {
+                            for (String currency : r.currencies()) {
+                                if (subscribe) {
+                                    subscribePrice(c, currency);
+                                } else {
+                                    unsubscribePrice(c, currency);
+                                }
                             }
                         }
                     }
+                    default -> {
+                        // unknown event types are accepted silently (PROTOCOL.md §2.3)
+                    }
                 }
-                default -> {
-                    // unknown event types are accepted silently (PROTOCOL.md §2.3)
-                }
+            } finally {
+                drainClosing();
             }
         }
     }
 
-    /** Forgets a client (closed or terminated). */
+    /**
+     * Forgets a client (closed or terminated). A send can close its connection on the sending
+     * thread (Grizzly closes a connection whose write fails, and Tyrus reports the close at once),
+     * so this may run inside a fan-out: then the client is only queued, and whoever holds the lock
+     * forgets it once its iteration is done. The helper thread never waits for the lock, which the
+     * thread waiting for it holds.
+     */
     void close(Client c) {
+        closing.add(c);
+        if (Thread.holdsLock(lock) || Thread.currentThread() == helperThread) {
+            return;
+        }
         synchronized (lock) {
-            if (c.protocol() == Protocol.V1) {
-                v1.remove(c);
-                return;
-            }
-            if (!v2.remove(c)) {
-                return;
-            }
-            blockheightSubs.remove(c);
-            blockfeeSubs.remove(c);
-            blockfee2Subs.remove(c);
-            for (String currency : c.currencies) {
-                Set<Client> subs = currencySubs.get(currency);
-                if (subs != null) {
-                    subs.remove(c);
-                }
+            drainClosing();
+        }
+    }
+
+    private void drainClosing() {
+        for (Client c = closing.poll(); c != null; c = closing.poll()) {
+            forget(c);
+        }
+    }
+
+    private void forget(Client c) {
+        if (c.protocol() == Protocol.V1) {
+            v1.remove(c);
+            return;
+        }
+        if (!v2.remove(c)) {
+            return;
+        }
+        blockheightSubs.remove(c);
+        blockfeeSubs.remove(c);
+        blockfee2Subs.remove(c);
+        for (String currency : c.currencies) {
+            Set<Client> subs = currencySubs.get(currency);
+            if (subs != null) {
+                subs.remove(c);
             }
         }
     }
@@ -221,25 +273,37 @@ public final class Fanout {
     /** Connected clients of a protocol. */
     public int count(Protocol p) {
         synchronized (lock) {
-            return p == Protocol.V1 ? v1.size() : v2.size();
+            try {
+                return p == Protocol.V1 ? v1.size() : v2.size();
+            } finally {
+                drainClosing();
+            }
         }
     }
 
     /** Every connected client (for pings, reaping and shutdown); a copy. */
     List<Client> clients() {
         synchronized (lock) {
-            List<Client> all = new ArrayList<>(v1.size() + v2.size());
-            all.addAll(v1);
-            all.addAll(v2);
-            return all;
+            try {
+                List<Client> all = new ArrayList<>(v1.size() + v2.size());
+                all.addAll(v1);
+                all.addAll(v2);
+                return all;
+            } finally {
+                drainClosing();
+            }
         }
     }
 
     /** Runs {@code action} for every client while holding the lock (it must not block). */
     void forEach(Consumer<Client> action) {
         synchronized (lock) {
-            v1.forEach(action);
-            v2.forEach(action);
+            try {
+                v1.forEach(action);
+                v2.forEach(action);
+            } finally {
+                drainClosing();
+            }
         }
     }
 
