@@ -164,26 +164,6 @@ func v2Want(seq int64) int64 {
 	return atomic.LoadInt64(&live)
 }
 
-func v2Delivered(a, b int64, timeout time.Duration) bool {
-	dl := time.Now().Add(timeout)
-	for {
-		all := true
-		for s := a; s <= b; s++ {
-			if int64(atomic.LoadInt32(&seqCnt[s])) < v2Want(s) {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
-		}
-		if time.Now().After(dl) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 type v2Result struct {
 	Clients        int64     `json:"clients"`
 	PerCurrency    []int64   `json:"clients_per_currency"`
@@ -221,7 +201,7 @@ func v2Round(phase int, isolated bool, res *v2Result, cpu *cpuSplit, frames *int
 		if !isolated {
 			continue
 		}
-		if !v2Delivered(seq, seq, *fTimeout) {
+		if !waitDelivered(seq, seq, *fTimeout) {
 			res.Incomplete++
 		}
 		d := snapCPU().since(c0)
@@ -241,6 +221,7 @@ func v2Round(phase int, isolated bool, res *v2Result, cpu *cpuSplit, frames *int
 
 func v2Test() *v2Result {
 	*fWarm, *fLat, *fBurst, *fLadder, *fRates = 0, 0, 0, "", ""
+	wantCount = v2Want
 	res := &v2Result{Clients: atomic.LoadInt64(&live), Rounds: *fV2Rounds, BurstRounds: *fV2Burst}
 	for k := range v2Currencies {
 		res.PerCurrency = append(res.PerCurrency, atomic.LoadInt64(&liveCur[k]))
@@ -272,7 +253,7 @@ func v2Test() *v2Result {
 			}
 			last = b
 		}
-		res.BurstComplete = v2Delivered(first, last, *fTimeout+time.Duration(*fV2Burst)*time.Second)
+		res.BurstComplete = waitDelivered(first, last, *fTimeout+time.Duration(*fV2Burst)*time.Second)
 		var end int64
 		for s := first; s <= last; s++ {
 			if e := seqSend[s] + atomic.LoadInt64(&seqMaxK[s]); e > end {
