@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -142,14 +141,8 @@ func fleetPrice(phase int) int64 {
 	seqPhase[seq] = uint8(phase)
 	act := time.Now().UnixNano()
 	seqSend[seq], seqAct[seq] = act, act
-	resp, err := httpc.Post(ctlURL("/price?currency=USD&value="+strconv.FormatInt(*fV1Price+10*seq, 10)), "text/plain", nil)
-	if err != nil {
-		fatal("fleet: %v", err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		fatal("fleet: /price: HTTP %d (is -port the node that runs the upstream?)", resp.StatusCode)
+	if err := control(seq, act, "/price?currency=USD&value="+strconv.FormatInt(*fV1Price+10*seq, 10), "text/plain", nil); err != nil {
+		fatal("fleet: %v (is -port the node that runs the upstream?)", err)
 	}
 	return seq
 }

@@ -13,7 +13,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -143,17 +142,7 @@ func v2Change(phase int, kind int8) (int64, error) {
 	act := time.Now().UnixNano()
 	seqSend[seq] = act
 	seqAct[seq] = act
-	resp, err := httpc.Post(ctlURL(path), "text/plain", nil)
-	if err != nil {
-		return seq, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	seqAck[seq] = time.Now().UnixNano() - act
-	if resp.StatusCode/100 != 2 {
-		return seq, fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
-	}
-	return seq, nil
+	return seq, control(seq, act, path, "text/plain", nil)
 }
 
 // v2Want is how many open clients must receive change seq.

@@ -239,9 +239,9 @@ class ConnectionLimitsIT {
                 try {
                     stalled.next();
                 } catch (AssertionError e) {
-                    System.out.println("DBG stuck at " + i + " of " + total + " sent=" + server.metrics().framesSent(Protocol.V1)
-                            + " pongBefore=" + pong.framesBefore() + " pending=" + stalled.pending());
-                    throw e;
+                    throw new AssertionError("the stream stopped at frame " + i + " of " + total + " (server sent "
+                            + server.metrics().framesSent(Protocol.V1) + ", pong after " + pong.framesBefore()
+                            + ", client holds " + stalled.pending() + " bytes)", e);
                 }
             }
         }
