@@ -4,7 +4,7 @@
 # Builds the load generator, the three reference servers and the BTClock bench launcher, runs the
 # generator against each server REPS times per N (waiting for an idle machine before each run), and
 # prints the tables (median (min–max)) with the machine and the JVM flags used.
-#   SERVERS  default "floor node go java17 java25"
+#   SERVERS  default "floor node go java17 java25"; java25-aot: JDK 25 with an AOT cache trained first
 #   NS       default "19000" (the file limit here is 20000 per process)
 #   REPS     default 3
 #   generator flags, e.g. the v2 variant: bench/run.sh "java17 java25" 19000 3 -v2 -ws-path /api/v2/ws
@@ -25,6 +25,7 @@ build_generator
 build_reference_servers
 echo "== building the BTClock bench launcher"
 build_launcher
+case " $SERVERS " in *" java25-aot "*) build_aot_cache ;; esac
 
 OUT="$HERE/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"

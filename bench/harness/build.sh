@@ -34,6 +34,29 @@ build_launcher() {
   export BENCH_CP="$ROOT/btclock-tests/target/test-classes:$(cat "$HERE/classpath.txt")"
 }
 
+# build_aot_cache: for the java25-aot variant, a JDK 25 AOT cache (JEP 483/514/515: classes loaded
+# and linked, method profiles) written by a training run of the launcher under load. The cache
+# needs a class path of jars only, so the launcher's classes are jarred first.
+build_aot_cache() {
+  local java25="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" dir="$HERE/results/aot"
+  mkdir -p "$dir"
+  jar cf "$dir/bench-tests.jar" -C "$ROOT/btclock-tests/target/test-classes" .
+  export BENCH_AOT_CP="$dir/bench-tests.jar:$(cat "$HERE/classpath.txt")"
+  export BENCH_AOT="$dir/bench.aot"
+  rm -f "$BENCH_AOT"
+  echo "== training the JDK 25 AOT cache (19,000 clients, broadcasts, a reconnect storm)"
+  ( ulimit -n "$(ulimit -Hn)"
+    LISTEN_ADDR=127.0.0.1:8090 "$java25" $JVM_FLAGS -XX:AOTCacheOutput="$BENCH_AOT" -cp "$BENCH_AOT_CP" \
+        dev.btclock.tests.bench.BenchServer >"$dir/train.server.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 300); do curl -sf http://127.0.0.1:8090/stats >/dev/null && break; sleep 0.1; done
+    "$HERE/gen/fanload" -port 8090 -n 19000 -pid $pid -lat 10 -burst 20 -ladder "" -storm 512 -quiet 0 \
+        >"$dir/train.gen.log" 2>&1 || echo "training load ended with $?; see $dir/train.gen.log"
+    kill -TERM $pid
+    wait $pid || true )   # 143: the JVM ends by the SIGTERM, after writing the cache
+  [ -s "$BENCH_AOT" ] || { echo "no AOT cache written; see $dir/train.server.log"; return 1; }
+}
+
 # machine_info OUTDIR: the machine and the JVMs, into OUTDIR/machine.txt and on stdout
 machine_info() {
   {

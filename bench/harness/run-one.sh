@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run-one.sh SERVER N REP [extra generator flags...]
-#   SERVER: go | go-wpool | node | node-preframe | floor | floor2 | java17 | java25
+#   SERVER: go | go-wpool | node | node-preframe | floor | floor2 | java17 | java25 | java25-aot
 #   java*: the BTClock server's bench launcher (btclock-tests, dev.btclock.tests.bench.BenchServer) on the
-#   class path in $BENCH_CP, with the JVM flags in $JVM_FLAGS; java25 uses $JAVA25_HOME.
+#   class path in $BENCH_CP, with the JVM flags in $JVM_FLAGS; java25 uses $JAVA25_HOME;
+#   java25-aot also the AOT cache $BENCH_AOT and the jar class path $BENCH_AOT_CP (build.sh build_aot_cache).
 # Starts the server, runs the generator against it, stops the server (by PID).
 set -u
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +22,8 @@ case $SERVER in
                    -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   java25)        PORT=8090; LISTEN_ADDR=127.0.0.1:$PORT "${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" $JVM_FLAGS \
                    -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
+  java25-aot)    PORT=8090; LISTEN_ADDR=127.0.0.1:$PORT "${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" $JVM_FLAGS \
+                   -XX:AOTCache="$BENCH_AOT" -cp "$BENCH_AOT_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   *) echo "unknown server $SERVER"; exit 2 ;;
 esac
 SPID=$!
