@@ -8,7 +8,7 @@
 #   NS       default "19000" (the file limit here is 20000 per process)
 #   REPS     default 3
 #   generator flags, e.g. the v2 variant: bench/run.sh "java17 java25" 19000 3 -v2 -ws-path /api/v2/ws
-#   JVM_FLAGS (env) default "-Xms1g -Xmx1g -XX:+UseParallelGC" (19k clients hold ~300 MB of live heap)
+#   JVM_FLAGS (env) default "-Xms1g -Xmx1g -XX:+UseParallelGC" (19k clients hold ~105 MB of live heap; the rest is room for the collector)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
