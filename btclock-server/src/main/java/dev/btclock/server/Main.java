@@ -39,6 +39,15 @@ public final class Main {
         }
         configureLogging(env.getOrDefault("LOGLEVEL", "info"));
         Logger log = LoggerFactory.getLogger(Main.class);
+        // The handlers go in before anything starts: a SIGTERM that arrives while the server is
+        // starting stops it as soon as it has started, with exit 0, instead of the JVM's default.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String sig : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(sig), s -> {
+                log.info("received SIG{}", sig);
+                stopRequested.countDown();
+            });
+        }
         ServerConfig config;
         ServerAssembly server;
         try {
@@ -54,19 +63,9 @@ public final class Main {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable stop = () -> {
-            server.close();
-            stopped.countDown();
-        };
-        for (String sig : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(sig), s -> {
-                log.info("received SIG{}", sig);
-                new Thread(stop, "btclock-shutdown").start();
-            });
-        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "btclock-shutdown-hook"));
-        stopped.await();
+        stopRequested.await();
+        server.close();
         System.exit(0);
     }
 

@@ -80,6 +80,22 @@ final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** Waits until the process has printed a line containing {@code text}. */
+    void awaitLine(String text) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < end) {
+            String line = lines.poll(100, TimeUnit.MILLISECONDS);
+            if (line == null) {
+                continue;
+            }
+            seen.append(line).append('\n');
+            if (line.contains(text)) {
+                return;
+            }
+        }
+        throw new AssertionError("the server never printed \"" + text + "\":\n" + seen);
+    }
+
     /** The metrics port (after {@link #awaitPort}, when metrics are on). */
     int awaitMetricsPort() throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -63,6 +63,18 @@ class ServerProcessIT {
     }
 
     @Test
+    void sigtermWhileStarting_stillExits0() throws Exception {
+        mempool = FakeMempoolServer.start();
+        server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
+                "MEMPOOL_INSTANCE", mempool.baseUrl()));
+        process = server.process;
+        server.awaitLine("open-file limit is"); // logged before the server starts
+        process.destroy(); // SIGTERM
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exited within 10 s of SIGTERM");
+        assertEquals(0, process.exitValue(), () -> "exit code; output:\n" + server.output());
+    }
+
+    @Test
     void badSettings_stopTheStartWithExit2_namingTheVariable() throws Exception {
         assertRefused(Map.of("WS_QUEUE_FRAMES", "lots"), "WS_QUEUE_FRAMES must be a whole number");
         assertRefused(Map.of("UPSTREAM", "nope"), "UPSTREAM");
