@@ -49,6 +49,16 @@ class BitcoindDriversIT {
         driver.start(events::add);
     }
 
+    /**
+     * The driver's SUB socket connected and signed up for hashblock and sequence at the fake. A
+     * connect that jeromq leaves unpolled is retried after the driver's 5 s handshake timeout; the
+     * wait allows for two of those in a row.
+     */
+    private void awaitSubscribed() {
+        Await.until("the driver subscribed at the fake", Duration.ofSeconds(20), () -> bitcoind.subscriptions() >= 2,
+                () -> bitcoind.subscriptions() + " subscriptions at " + bitcoind.zmqEndpoint() + ", " + driver.health());
+    }
+
     private List<Long> heights() {
         return events.stream().filter(e -> e instanceof BlockUpdate).map(e -> ((BlockUpdate) e).height()).toList();
     }
@@ -137,6 +147,7 @@ class BitcoindDriversIT {
     void zmq_hashblockBringsTheNewTip_withoutWaitingForThePoll() throws Exception {
         start("bitcoind-zmq", Map.of("BITCOIND_POLL_SECONDS", "60"));
         Await.until("first tip", Duration.ofSeconds(10), () -> heights().contains(903412L) && !fees().isEmpty());
+        awaitSubscribed();
         bitcoind.tip(903413);
         // The safety poll is 60 s here; only the notification can bring the tip within the wait below.
         Await.until("tip via ZMQ", Duration.ofSeconds(10), () -> {
@@ -149,6 +160,7 @@ class BitcoindDriversIT {
     void zmq_sequenceMessagesRecomputeTheFee_debounced() throws Exception {
         start("bitcoind-zmq", Map.of("BITCOIND_FEE_SECONDS", "2"));
         Await.until("first fee", Duration.ofSeconds(10), () -> fees().contains(3.5));
+        awaitSubscribed();
         int before = bitcoind.calls("getrawmempool");
         bitcoind.mempool(FakeBitcoind.mempool(10, 20, 30, 40));
         long start = System.nanoTime();
@@ -167,6 +179,7 @@ class BitcoindDriversIT {
     void zmq_lostMessagesOrRestart_triggerAResync() throws Exception {
         start("bitcoind-zmq", Map.of());
         Await.until("first tip", Duration.ofSeconds(10), () -> heights().contains(903412L));
+        awaitSubscribed();
         Await.until("subscribed", Duration.ofSeconds(10), () -> {
             bitcoind.publishSequence('A');
             return bitcoind.calls("getrawmempool") + bitcoind.calls("getmempoolinfo") > 2;

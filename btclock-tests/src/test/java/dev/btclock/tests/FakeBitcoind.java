@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A bitcoind on loopback that speaks the real wire formats of UPSTREAMS.md §2: JSON-RPC over HTTP
  * with basic auth (legacy replies: HTTP 200 with {@code result} and {@code error: null}, HTTP 500
  * or 404 with an error object; 401 with an empty body; 503 {@code Work queue depth exceeded}), and
- * a real jeromq PUB socket sending three-frame {@code hashblock}/{@code sequence} notifications
+ * a real jeromq XPUB socket sending three-frame {@code hashblock}/{@code sequence} notifications
  * with per-topic little-endian counters. Scripted per test.
  */
 public final class FakeBitcoind implements AutoCloseable {
@@ -60,6 +60,7 @@ public final class FakeBitcoind implements AutoCloseable {
     private ZContext zmq;
     private ZMQ.Socket pub;
     private int zmqPort;
+    private int subscriptions;
 
     private FakeBitcoind() {
     }
@@ -69,14 +70,23 @@ public final class FakeBitcoind implements AutoCloseable {
         FakeBitcoind f = new FakeBitcoind();
         f.startRpc(0);
         f.zmq = new ZContext(1);
-        f.pub = f.zmq.createSocket(SocketType.PUB);
-        // A port the kernel just handed out as free: jeromq's own random pick (49152-65535) overlaps
-        // the ephemeral range of outgoing connections on Linux and was seen to yield a dead endpoint.
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
-            f.zmqPort = probe.getLocalPort();
-        }
-        f.pub.bind("tcp://127.0.0.1:" + f.zmqPort);
+        // XPUB rather than PUB: the same messages out, and the subscriptions come back, so a test can
+        // tell a subscriber that never connected from one that received nothing.
+        f.pub = f.zmq.createSocket(SocketType.XPUB);
+        f.pub.bind("tcp://127.0.0.1:*");
+        f.zmqPort = Integer.parseInt(f.pub.getLastEndpoint().replaceAll(".*:", ""));
         return f;
+    }
+
+    /** How many subscriptions (topic sign-ups) subscribers have sent; bitcoind's drivers send two each. */
+    public synchronized int subscriptions() {
+        byte[] msg;
+        while ((msg = pub.recv(ZMQ.DONTWAIT)) != null) {
+            if (msg.length > 0 && msg[0] == 1) {
+                subscriptions++;
+            }
+        }
+        return subscriptions;
     }
 
     private void startRpc(int p) throws IOException {

@@ -24,6 +24,13 @@ final class ZmqListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ZmqListener.class);
     private static final String HASHBLOCK = "hashblock";
     private static final String SEQUENCE = "sequence";
+    /**
+     * ZMTP handshake deadline. jeromq 0.6.0 sometimes leaves a fresh outgoing connection
+     * unregistered with its poller (the handshake never starts; jeromq PR #1022, 1–6 % of connects,
+     * more under load), and only this timer recovers it: 5 s instead of the default 30 s, still
+     * ample for a greeting of a few dozen bytes.
+     */
+    static final int HANDSHAKE_TIMEOUT_MS = 5000;
 
     /** What the driver does with the notifications. */
     interface Handler {
@@ -67,6 +74,7 @@ final class ZmqListener implements AutoCloseable {
             ZMQ.Socket sub = context.createSocket(SocketType.SUB);
             sub.setReceiveTimeOut(250);
             sub.setTCPKeepAlive(1);
+            sub.setHandshakeIvl(HANDSHAKE_TIMEOUT_MS);
             sub.subscribe(HASHBLOCK.getBytes(StandardCharsets.US_ASCII));
             sub.subscribe(SEQUENCE.getBytes(StandardCharsets.US_ASCII));
             for (String e : endpoints) {

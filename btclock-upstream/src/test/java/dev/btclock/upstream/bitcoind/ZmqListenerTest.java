@@ -2,10 +2,18 @@ package dev.btclock.upstream.bitcoind;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class ZmqListenerTest {
 
@@ -59,5 +67,38 @@ class ZmqListenerTest {
         listener.handle("hashblock", new byte[32], new byte[3]);
         listener.handle("hashblock", null, null);
         assertEquals(List.of("block", "block"), calls);
+    }
+
+    /**
+     * A connection whose handshake never completes (jeromq can leave a fresh connection
+     * unpolled, see {@link ZmqListener#HANDSHAKE_TIMEOUT_MS}; here the peer is simply silent) is
+     * dropped after the handshake timeout and made again, well before jeromq's default of 30 s.
+     */
+    @Test
+    void stalledHandshake_isDroppedAndRetried_withinTheHandshakeTimeout() throws IOException {
+        int limit = 3 * ZmqListener.HANDSHAKE_TIMEOUT_MS;
+        try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            silent.setSoTimeout(limit);
+            ZmqListener sub = new ZmqListener("test", List.of("tcp://127.0.0.1:" + silent.getLocalPort()), null);
+            sub.start();
+            try (Socket first = silent.accept()) {
+                first.setSoTimeout(limit);
+                InputStream in = first.getInputStream();
+                try {
+                    while (in.read() >= 0) {
+                        // the SUB's greeting; the end comes when its handshake timer fires
+                    }
+                } catch (SocketTimeoutException e) {
+                    fail("the stalled handshake was still open after " + limit + " ms");
+                }
+                try (Socket second = silent.accept()) {
+                    assertTrue(second.isConnected());
+                } catch (SocketTimeoutException e) {
+                    fail("no new connection within " + limit + " ms of dropping the stalled one");
+                }
+            } finally {
+                sub.close();
+            }
+        }
     }
 }
