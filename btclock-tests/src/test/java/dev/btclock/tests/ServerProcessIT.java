@@ -34,10 +34,7 @@ class ServerProcessIT {
 
     @Test
     void jarServesDevices_andExits0OnSigterm_afterClosingClientsWith1001() throws Exception {
-        mempool = FakeMempoolServer.start();
-        server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
-                "MEMPOOL_INSTANCE", mempool.baseUrl()));
-        process = server.process;
+        launchAgainstFakeMempool();
         int port = server.awaitPort();
         Await.until("healthy", Duration.ofSeconds(15), () -> {
             try {
@@ -64,14 +61,19 @@ class ServerProcessIT {
 
     @Test
     void sigtermWhileStarting_stillExits0() throws Exception {
-        mempool = FakeMempoolServer.start();
-        server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
-                "MEMPOOL_INSTANCE", mempool.baseUrl()));
-        process = server.process;
+        launchAgainstFakeMempool();
         server.awaitLine("open-file limit is"); // logged before the server starts
         process.destroy(); // SIGTERM
         assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exited within 10 s of SIGTERM");
         assertEquals(0, process.exitValue(), () -> "exit code; output:\n" + server.output());
+    }
+
+    /** The server jar in its own JVM, on the embedded defaults but for a fake mempool and no metrics port. */
+    private void launchAgainstFakeMempool() throws Exception {
+        mempool = FakeMempoolServer.start();
+        server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
+                "MEMPOOL_INSTANCE", mempool.baseUrl()));
+        process = server.process;
     }
 
     @Test
