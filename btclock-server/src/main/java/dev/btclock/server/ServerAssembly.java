@@ -160,7 +160,6 @@ public final class ServerAssembly implements AutoCloseable {
         }
         listener.setMaxHttpHeaderSize(16 * 1024);
         listener.setMaxRequestHeaders(64);
-        listener.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
         listener.registerAddOn(headerDeadline);
         var endpoints = clients.endpointConfigs();
         listener.registerAddOn(new UpgradeCapture(container,
@@ -186,7 +185,6 @@ public final class ServerAssembly implements AutoCloseable {
         if (config.metrics() != null) {
             metricsHttp = new HttpServer();
             NetworkListener ml = listener(config.metrics());
-            ml.getKeepAlive().setIdleTimeoutInSeconds((int) config.headerTimeout().toSeconds());
             ml.registerAddOn(headerDeadline);
             metricsHttp.addListener(ml);
             HttpHandler handler = new MetricsHandler(metrics, this::health);

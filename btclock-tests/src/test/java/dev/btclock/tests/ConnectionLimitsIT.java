@@ -123,8 +123,8 @@ class ConnectionLimitsIT {
     }
 
     @Test
-    void keepAliveRestClient_getsSeveralAnswers_onOneConnection() throws Exception {
-        start(Map.of());
+    void keepAliveRestClient_getsSeveralAnswers_onOneConnection_andIsClosedOnceQuiet() throws Exception {
+        start(Map.of("HTTP_HEADER_TIMEOUT_SECONDS", "1"));
         try (Socket s = socket(server.port())) {
             s.setSoTimeout(5000);
             for (int i = 0; i < 3; i++) {
@@ -134,6 +134,9 @@ class ConnectionLimitsIT {
                 int length = Integer.parseInt(head.replaceAll("(?s).*[Cc]ontent-[Ll]ength: (\\d+).*", "$1"));
                 assertEquals(length, s.getInputStream().readNBytes(length).length);
             }
+            // No next request: the connection gets the header timeout like a new one.
+            assertEquals(-1, s.getInputStream().read(), "the quiet keep-alive connection was closed");
+            Await.until("counted", Duration.ofSeconds(5), () -> metrics().contains("btclock_http_header_timeouts_total 1.0"));
         }
     }
 

@@ -10,6 +10,7 @@ import org.glassfish.grizzly.http.HttpRequestPacket;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * once a connection is upgraded to a WebSocket, whose liveness the ping/idle reaper watches.
  *
  * <p>One sweep thread checks the armed connections a few times per timeout; an armed connection
- * costs one map entry.
+ * costs one map entry. It replaces Grizzly's keep-alive idle timeout, whose filter it removes from
+ * the listener's chain: that filter keeps every connection, WebSocket ones too, in a queue that
+ * its checker thread walks every second.
  */
 public final class HeaderDeadline implements AddOn, AutoCloseable {
 
@@ -67,6 +70,12 @@ public final class HeaderDeadline implements AddOn, AutoCloseable {
         }
         // Right after the HTTP codec: a request reaches this filter only once its head is complete.
         builder.add(idx, new DeadlineFilter());
+        // Grizzly's keep-alive idle filter does less than this and costs every connection, upgraded
+        // ones included, a queue entry that its checker thread scans every second.
+        int idle = builder.indexOfType(IdleTimeoutFilter.class);
+        if (idle >= 0) {
+            builder.remove(idle);
+        }
     }
 
     private void sweep() {

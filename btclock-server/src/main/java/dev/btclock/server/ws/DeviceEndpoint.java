@@ -10,13 +10,11 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
 import org.glassfish.grizzly.Connection;
-import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One device session on {@code /ws}, {@code /api/v1/ws} (v1) or {@code /api/v2/ws} (v2). Incoming
@@ -91,8 +89,6 @@ public final class DeviceEndpoint extends Endpoint {
             closeQuietly(session);
             return;
         }
-        // The listener's keep-alive timeout guards slow handshakes; after the upgrade the reaper watches liveness.
-        IdleTimeoutFilter.setCustomTimeout(connection, IdleTimeoutFilter.FOREVER, TimeUnit.MILLISECONDS);
         session.setMaxBinaryMessageBufferSize(maxMessageBytes);
         session.setMaxTextMessageBufferSize(maxMessageBytes);
         Client c = new Client(protocol, connection, queueFrames, metrics, terminator);

@@ -19,7 +19,6 @@ import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.memory.Buffers;
-import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerFilter;
 import org.glassfish.tyrus.spi.ServerContainer;
 
@@ -155,9 +154,9 @@ public final class UpgradeCapture implements AddOn {
         }
 
         /**
-         * Moves an upgraded connection onto a chain without HTTP: the transport, the listener's idle
-         * timeout filter (which must see the close to forget the connection), a filter that hands
-         * the raw bytes to Tyrus, and Tyrus. The HTTP codec would otherwise keep the upgrade request
+         * Moves an upgraded connection onto a chain without HTTP: the transport, a filter that hands
+         * the raw bytes to Tyrus, and Tyrus (the listener has no idle-timeout filter, see
+         * HeaderDeadline). The HTTP codec would otherwise keep the upgrade request
          * and response, with their header buffers, for the life of the connection (about 8 KB of
          * heap each, STACK.md §5.11) only to wrap each read, and every read would pass filters that
          * have nothing left to do.
@@ -170,12 +169,8 @@ public final class UpgradeCapture implements AddOn {
                 if (!(full.get(0) instanceof TransportFilter)) {
                     return;
                 }
-                FilterChainBuilder builder = FilterChainBuilder.stateless().add(full.get(0));
-                int idle = full.indexOfType(IdleTimeoutFilter.class);
-                if (idle >= 0) {
-                    builder.add(full.get(idle));
-                }
-                slim = builder.add(new RawFrames()).add(new GrizzlyServerFilter(container, "/")).build();
+                slim = FilterChainBuilder.stateless().add(full.get(0)).add(new RawFrames())
+                        .add(new GrizzlyServerFilter(container, "/")).build();
                 this.slim = slim;
             }
             connection.setProcessor(slim);
