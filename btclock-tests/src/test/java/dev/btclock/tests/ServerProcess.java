@@ -62,26 +62,25 @@ final class ServerProcess implements AutoCloseable {
 
     /** Waits for the start log lines and returns the device port. */
     int awaitPort() throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (port < 0 && System.nanoTime() < end) {
-            String line = lines.poll(100, TimeUnit.MILLISECONDS);
-            if (line == null) {
-                continue;
-            }
-            seen.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                port = Integer.parseInt(m.group(1));
-            }
-        }
         if (port < 0) {
-            throw new AssertionError("the server never said where it listens:\n" + seen);
+            Matcher m = nextMatch(LISTENING);
+            if (m == null) {
+                throw new AssertionError("the server never said where it listens:\n" + seen);
+            }
+            port = Integer.parseInt(m.group(1));
         }
         return port;
     }
 
     /** Waits until the process has printed a line containing {@code text}. */
     void awaitLine(String text) throws InterruptedException {
+        if (nextMatch(Pattern.compile(Pattern.quote(text))) == null) {
+            throw new AssertionError("the server never printed \"" + text + "\":\n" + seen);
+        }
+    }
+
+    /** Reads output lines, for up to 30 s, until one matches {@code pattern}; its match, or null. */
+    private Matcher nextMatch(Pattern pattern) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < end) {
             String line = lines.poll(100, TimeUnit.MILLISECONDS);
@@ -89,11 +88,12 @@ final class ServerProcess implements AutoCloseable {
                 continue;
             }
             seen.append(line).append('\n');
-            if (line.contains(text)) {
-                return;
+            Matcher m = pattern.matcher(line);
+            if (m.find()) {
+                return m;
             }
         }
-        throw new AssertionError("the server never printed \"" + text + "\":\n" + seen);
+        return null;
     }
 
     /** The metrics port (after {@link #awaitPort}, when metrics are on). */
