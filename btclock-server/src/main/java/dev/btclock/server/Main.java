@@ -20,7 +20,7 @@ import java.util.logging.Level;
  */
 public final class Main {
 
-    /** Grizzly and Tyrus log through java.util.logging; this keeps their level from being garbage-collected. */
+    /** Grizzly logs through java.util.logging; this keeps their level from being garbage-collected. */
     private static final java.util.logging.Logger GLASSFISH = java.util.logging.Logger.getLogger("org.glassfish");
 
     private Main() {

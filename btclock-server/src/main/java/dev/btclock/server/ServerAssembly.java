@@ -19,15 +19,11 @@ import dev.btclock.server.http.MetricsHandler;
 import dev.btclock.server.metrics.ServerMetrics;
 import dev.btclock.server.ws.ClientSupervisor;
 import dev.btclock.server.ws.Fanout;
-import dev.btclock.server.ws.UpgradeCapture;
-import dev.btclock.server.ws.WsContainer;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.failover.Upstreams;
 import dev.btclock.upstream.spi.Drivers;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import dev.btclock.upstream.spi.UpstreamDriverProvider;
-import jakarta.websocket.DeploymentException;
-import jakarta.websocket.server.ServerEndpointConfig;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -42,7 +38,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * The whole server wired by hand: upstream driver → bus → market state → fan-out, plus REST,
@@ -65,7 +60,6 @@ public final class ServerAssembly implements AutoCloseable {
     private UpstreamSupervisor driver;
     private UpstreamSupervisor spare;
     private final ClientSupervisor clients;
-    private final WsContainer container;
     private final HeaderDeadline headerDeadline;
     private volatile dev.btclock.nostr.NostrPublisher nostr;
     private HttpServer http;
@@ -79,7 +73,6 @@ public final class ServerAssembly implements AutoCloseable {
         this.spare = first;
         this.upstreams = upstreams;
         this.metrics = new ServerMetrics(jvmMetrics);
-        this.container = new WsContainer(config.maxMessageBytes());
         this.headerDeadline = new HeaderDeadline(config.headerTimeout());
         this.clients = new ClientSupervisor(fanout, metrics, config.queueFrames(), config.maxMessageBytes(),
                 config.pingInterval(), config.idleTimeout(), config.priceRepush());
@@ -161,24 +154,10 @@ public final class ServerAssembly implements AutoCloseable {
         listener.setMaxHttpHeaderSize(16 * 1024);
         listener.setMaxRequestHeaders(64);
         listener.registerAddOn(headerDeadline);
-        var endpoints = clients.endpointConfigs();
-        listener.registerAddOn(new UpgradeCapture(container,
-                endpoints.stream().map(ServerEndpointConfig::getPath).collect(Collectors.toSet())));
+        listener.registerAddOn(clients.upgrades());
         http.addListener(listener);
         http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, this::health), "/");
-        for (var endpoint : endpoints) {
-            try {
-                container.addEndpoint(endpoint);
-            } catch (DeploymentException e) {
-                throw new IllegalStateException("cannot deploy " + endpoint.getPath(), e);
-            }
-        }
         http.start();
-        try {
-            container.start("/", port());
-        } catch (DeploymentException e) {
-            throw new IllegalStateException("cannot deploy the WebSocket endpoints", e);
-        }
         LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
                 new HostPort(config.listen().host(), port()));
 
@@ -390,7 +369,6 @@ public final class ServerAssembly implements AutoCloseable {
         if (http != null) {
             http.shutdownNow();
         }
-        container.stop();
         if (metricsHttp != null) {
             metricsHttp.shutdownNow();
         }

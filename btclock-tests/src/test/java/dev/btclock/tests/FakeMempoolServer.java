@@ -2,7 +2,6 @@ package dev.btclock.tests;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.btclock.server.ws.WsContainer;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;

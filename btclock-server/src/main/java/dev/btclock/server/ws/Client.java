@@ -1,6 +1,6 @@
 package dev.btclock.server.ws;
 
-import dev.btclock.server.metrics.ServerMetrics;
+import dev.btclock.core.codec.V2Codec;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.CompletionHandler;
 import org.glassfish.grizzly.Connection;
@@ -8,66 +8,89 @@ import org.glassfish.grizzly.EmptyCompletionHandler;
 import org.glassfish.grizzly.WriteResult;
 import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
 import org.glassfish.grizzly.asyncqueue.MessageCloner;
-import org.glassfish.grizzly.nio.NIOTransport;
 import org.glassfish.grizzly.memory.Buffers;
-import org.glassfish.grizzly.memory.MemoryManager;
+import org.glassfish.grizzly.nio.NIOConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connected device: a bounded outbound queue in front of its Grizzly connection, plus its v2
- * subscriptions. At most one frame is in Grizzly's write queue at a time, so control frames that
- * Tyrus writes (pongs, close) never wait behind our queue. A client whose queue would exceed its
- * limit is terminated: the TCP connection is really closed and its queue released (a Tyrus
- * {@code Session.close()} alone would queue the close frame behind the stuck data, STACK.md §5.7).
+ * One connected device after its upgrade: the whole WebSocket session, with no object of a
+ * WebSocket library behind it. It writes frames, answers pings, runs the closing handshake and
+ * holds the device's v2 subscriptions.
  *
- * <p>Thread-safe: {@link #send} may be called from any thread; writes complete on Grizzly threads.
+ * <p><b>Writes.</b> A frame goes straight to the socket from the sending thread ({@code write(2)}
+ * on the non-blocking channel, the same bytes for every recipient, no copy and no allocation
+ * when a broadcast passes a buffer of its own). Only when the kernel's send buffer is full does
+ * the rest of the frame go to Grizzly's write queue, which finishes it when the socket drains;
+ * meanwhile later frames wait in a queue bounded to {@code WS_QUEUE_FRAMES}. A client whose queue
+ * would overflow is terminated (its TCP connection is really closed and its queue released) and
+ * counted. A pong or a close frame goes out right after the frame in flight, ahead of queued data.
+ *
+ * <p><b>Reads.</b> {@link #read} parses what the device sent (see {@link FrameReader}); every
+ * message and pong counts as a sign of life for the idle reaper; v1 messages and v2 text or
+ * undecodable messages are ignored silently (PROTOCOL.md §2.2, §2.3).
+ *
+ * <p>Thread-safe: {@link #send} may be called from any thread; reads come from one Grizzly
+ * thread at a time.
  */
-final class Client {
+final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Client.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Client.class);
     private static final AtomicInteger CREATED = new AtomicInteger();
+    /** What devices send is small: one buffer per reading thread, never one per connection. */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4096));
+    /** Reads per readiness event: a flooding client cannot hold a Grizzly thread for long. */
+    private static final int MAX_READS = 16;
+
+    private static final int OPEN = 0;
+    /** A close frame is being sent; the connection closes once it is out. */
+    private static final int CLOSING = 1;
+    private static final int DEAD = 2;
 
     private final Protocol protocol;
     private final Connection<?> connection;
-    private final MemoryManager<?> memory;
-    private final AsyncQueueWriter<?> writer;
-    private final int maxQueue;
-    private final ServerMetrics metrics;
-    private final Executor terminator;
+    private final SocketChannel channel;
+    private final ClientContext context;
+    private final FrameReader reader;
 
+    /** Frames waiting behind the one in flight; null while none ever had to wait. Guarded by this. */
     private ArrayDeque<byte[]> queue;
+    /** A pong or close frame to write before the queue. Guarded by this. */
+    private byte[] control;
+    /** Whether some thread owns the write side (writing, or waiting for Grizzly to finish a frame). Guarded by this. */
     private boolean writing;
-    private boolean dead;
+    private int state = OPEN;
     private volatile long lastHeardNanos = System.nanoTime();
 
     /** Creation order (never negative), which spreads the server's pings over their interval. */
     final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
 
-    /** The currencies a v2 client subscribed to; guarded by the fan-out's lock. */
-    final Set<String> currencies = new HashSet<>(4);
+    /** The currencies a v2 client subscribed to, null before the first; guarded by the fan-out's lock. */
+    Set<String> currencies;
 
-    Client(Protocol protocol, Connection<?> connection, int maxQueue, ServerMetrics metrics, Executor terminator) {
+    Client(Protocol protocol, Connection<?> connection, ClientContext context) {
         this.protocol = protocol;
         this.connection = connection;
-        this.memory = connection.getMemoryManager();
-        this.writer = ((NIOTransport) connection.getTransport()).getAsyncQueueIO().getWriter();
-        this.maxQueue = maxQueue;
-        this.metrics = metrics;
-        this.terminator = terminator;
+        this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
+        this.context = context;
+        this.reader = new FrameReader(context.maxMessageBytes());
     }
 
     Protocol protocol() {
         return protocol;
     }
 
-    /** Records that the client sent something (a message or a pong). */
-    void heard() {
-        lastHeardNanos = System.nanoTime();
+    /** The Grizzly connection this client owns. */
+    Connection<?> connection() {
+        return connection;
     }
 
     long lastHeardNanos() {
@@ -76,94 +99,241 @@ final class Client {
 
     boolean isDead() {
         synchronized (this) {
-            return dead;
+            return state == DEAD;
         }
+    }
+
+    /** Whether nothing is being written (or the client is dead). */
+    boolean flushed() {
+        synchronized (this) {
+            return state == DEAD || !writing;
+        }
+    }
+
+    /** Writes the handshake's response: the first bytes on the connection, before any frame. */
+    void open(byte[] response) {
+        synchronized (this) {
+            writing = true;
+        }
+        writeLoop(response, null);
     }
 
     /**
-     * Queues a frame. Never blocks. When the queue is full the client is terminated and counted.
+     * Sends a frame. Never blocks. When the queue is full the client is terminated and counted.
      *
-     * @return false when the client is (now) dead and the frame was dropped
+     * @return false when the client is (now) closing or dead and the frame was dropped
      */
     boolean send(byte[] frame) {
+        return send(frame, null);
+    }
+
+    /**
+     * Sends a frame through {@code view}, a buffer over exactly the bytes of {@code frame} that
+     * only the calling thread uses (a broadcast wraps its frame once per thread), or null.
+     */
+    boolean send(byte[] frame, ByteBuffer view) {
         synchronized (this) {
-            if (dead) {
+            if (state != OPEN) {
                 return false;
             }
             if (writing) {
-                if (queue == null) {
-                    queue = new ArrayDeque<>(8);
-                }
-                if (queue.size() >= maxQueue) {
-                    dead = true;
-                    queue = null;
-                    metrics.backpressureDrop(protocol);
-                    terminator.execute(connection::terminateSilently);
-                    return false;
-                }
-                queue.addLast(frame);
-                metrics.queueDepth(protocol, queue.size());
-                return true;
+                return enqueue(frame);
             }
             writing = true;
         }
-        pump(frame);
+        context.metrics().frameSent(protocol);
+        writeLoop(frame, view);
         return true;
     }
 
-    /** Terminates the connection now (idle reaping, shutdown); pending frames are dropped. */
+    /**
+     * Starts the closing handshake with {@code closeFrame}: queued data is dropped, the close frame
+     * follows the frame in flight, and the TCP connection is closed once it is out.
+     */
+    void closeWith(byte[] closeFrame) {
+        synchronized (this) {
+            if (state != OPEN) {
+                return;
+            }
+            state = CLOSING;
+            queue = null;
+            if (writing) {
+                control = closeFrame;
+                return;
+            }
+            writing = true;
+        }
+        writeLoop(closeFrame, null);
+    }
+
+    /** Terminates the connection now (idle reaping, overflow, end of stream); pending frames are dropped. */
     void terminate() {
         synchronized (this) {
-            dead = true;
-            queue = null;
+            die();
         }
-        terminator.execute(connection::terminateSilently);
+        context.terminate(connection);
     }
 
-    /** Whether nothing is queued or being written (or the client is dead). */
-    boolean flushed() {
+    /** The TCP connection is gone (reported by Grizzly): release everything and leave the fan-out. */
+    @Override
+    void closed() {
         synchronized (this) {
-            return dead || !writing;
+            die();
         }
+        context.fanout().close(this);
     }
 
-    /** Drops pending frames and refuses new ones; the connection is being closed by Tyrus. */
-    void discard() {
-        synchronized (this) {
-            dead = true;
-            queue = null;
-        }
-    }
-
-    /** Writes frames until the queue is empty or a write has not completed synchronously. */
-    private void pump(byte[] first) {
-        byte[] frame = first;
-        while (frame != null) {
-            Write w = new Write();
-            write(Buffers.wrap(memory, frame), w);
-            metrics.frameSent(protocol);
-            if (!w.returned()) {
+    /** Reads and parses what the device sent, until the socket has nothing more for now. */
+    @Override
+    void readable(Connection<?> ignored) {
+        ByteBuffer buffer = READ_BUFFER.get();
+        for (int i = 0; i < MAX_READS; i++) {
+            buffer.clear();
+            int n;
+            try {
+                n = channel.read(buffer);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n < 0) {
+                terminate(); // the device is gone: nothing left to say to it
                 return;
+            }
+            reader.read(buffer.array(), 0, n, this);
+            if (n < buffer.capacity()) {
+                return;
+            }
+        }
+    }
+
+    /** Parses bytes the device sent that Grizzly had already read (behind the handshake). */
+    void read(Buffer bytes) {
+        if (bytes.hasArray()) {
+            reader.read(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining(), this);
+        } else {
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            reader.read(copy, 0, copy.length, this);
+        }
+    }
+
+    @Override
+    public void message(boolean binary, byte[] payload) {
+        lastHeardNanos = System.nanoTime();
+        if (protocol == Protocol.V2 && binary) {
+            V2Codec.decode(payload).ifPresent(request -> context.fanout().handle(this, request));
+        }
+    }
+
+    @Override
+    public void ping(byte[] payload) {
+        lastHeardNanos = System.nanoTime();
+        byte[] pong = WsFrames.pong(payload);
+        synchronized (this) {
+            if (state != OPEN) {
+                return;
+            }
+            if (writing) {
+                // Replaces a pong not yet sent: answering only the latest ping is allowed (RFC 6455 §5.5.3).
+                control = pong;
+                return;
+            }
+            writing = true;
+        }
+        writeLoop(pong, null);
+    }
+
+    @Override
+    public void pong() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    @Override
+    public void close(byte[] payload) {
+        closeWith(WsFrames.closeReply(payload));
+    }
+
+    @Override
+    public void fail(int code) {
+        LOG.debug("{} client broke the protocol; closing it with {}", protocol.label(), code);
+        closeWith(WsFrames.close(code));
+    }
+
+    /** Holds the lock: accepts nothing more and lets go of everything pending. */
+    private void die() {
+        state = DEAD;
+        queue = null;
+        control = null;
+    }
+
+    /** Queues a frame behind the one in flight; holds the lock. */
+    private boolean enqueue(byte[] frame) {
+        if (queue == null) {
+            queue = new ArrayDeque<>(8);
+        }
+        if (queue.size() >= context.maxQueue()) {
+            die();
+            context.metrics().backpressureDrop(protocol);
+            context.terminate(connection);
+            return false;
+        }
+        queue.addLast(frame);
+        context.metrics().frameSent(protocol);
+        context.metrics().queueDepth(protocol, queue.size());
+        return true;
+    }
+
+    /**
+     * Writes {@code frame} and then whatever is pending, until nothing is or the socket takes no
+     * more. Only the thread that set {@code writing} calls it, so frames never interleave.
+     */
+    private void writeLoop(byte[] frame, ByteBuffer view) {
+        while (frame != null) {
+            ByteBuffer bytes = view != null ? view.clear() : ByteBuffer.wrap(frame);
+            view = null;
+            try {
+                channel.write(bytes);
+            } catch (IOException e) {
+                failed(e);
+                return;
+            }
+            if (bytes.hasRemaining()) {
+                Write later = new Write();
+                finishLater(Buffers.wrap(connection.getMemoryManager(), frame, bytes.position(), bytes.remaining()), later);
+                if (!later.returned()) {
+                    return; // Grizzly finishes the frame when the socket drains; its completion goes on
+                }
             }
             frame = next();
         }
     }
 
-    /**
-     * Hands a frame straight to the transport's write queue for this connection, the queue that
-     * Tyrus's own writes (pongs, close) reach through the filter chain, so order is kept; skipping
-     * the chain saves a filter-chain context and every filter's write pass per frame (the idle
-     * filter is already off for upgraded connections).
-     */
+    /** Hands the rest of a frame to the transport's write queue for this connection. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void write(Buffer buffer, Write completion) {
-        ((AsyncQueueWriter) writer).write(connection, null, buffer, (CompletionHandler) completion, (MessageCloner) null);
+    private void finishLater(Buffer rest, Write completion) {
+        ((AsyncQueueWriter) writer(connection)).write(connection, null, rest, (CompletionHandler) completion,
+                (MessageCloner) null);
     }
 
-    /** The next queued frame, or null after marking the writer idle. */
+    /** The next frame to write, or null after giving up the write side (and closing, after a close frame). */
     private byte[] next() {
         synchronized (this) {
-            byte[] f = dead || queue == null ? null : queue.pollFirst();
+            if (state == DEAD) {
+                writing = false;
+                return null;
+            }
+            byte[] f = control;
+            if (f != null) {
+                control = null;
+                return f;
+            }
+            if (state == CLOSING) {
+                die();
+                writing = false;
+                context.close(connection);
+                return null;
+            }
+            f = queue == null ? null : queue.pollFirst();
             if (f == null) {
                 writing = false;
             }
@@ -171,10 +341,34 @@ final class Client {
         }
     }
 
+    private void failed(Throwable error) {
+        LOG.debug("write to {} client failed, closing it: {}", protocol.label(), error.toString());
+        synchronized (this) {
+            die();
+            writing = false;
+        }
+        context.terminate(connection);
+    }
+
+    /** Adds a currency to a v2 client's subscriptions; under the fan-out's lock. */
+    void subscribed(String currency) {
+        if (currencies == null) {
+            currencies = new HashSet<>(4);
+        }
+        currencies.add(currency);
+    }
+
+    /** Removes a currency from a v2 client's subscriptions; under the fan-out's lock. */
+    void unsubscribed(String currency) {
+        if (currencies != null) {
+            currencies.remove(currency);
+        }
+    }
+
     /**
-     * Completion of one write. Exactly one of the writing thread (when the write completed inside
-     * {@code connection.write}) and the completion thread continues with the next frame, so a
-     * burst of synchronous completions loops instead of recursing.
+     * Completion of one frame that Grizzly finishes. Exactly one of the writing thread (when the
+     * write completed inside {@code write}) and the completion thread goes on with the next
+     * frame, so a run of synchronous completions loops instead of recursing.
      */
     private final class Write extends EmptyCompletionHandler<WriteResult<?, ?>> {
         private static final int PENDING = 0;
@@ -182,7 +376,7 @@ final class Client {
         private static final int CALLER_RETURNED = 2;
         private final AtomicInteger state = new AtomicInteger(PENDING);
 
-        /** Called by the writer after {@code write} returned; true if it should continue itself. */
+        /** Called by the writer after {@code write} returned; true if it should go on itself. */
         boolean returned() {
             return !state.compareAndSet(PENDING, CALLER_RETURNED);
         }
@@ -194,19 +388,13 @@ final class Client {
             }
             byte[] f = next();
             if (f != null) {
-                pump(f);
+                writeLoop(f, null);
             }
         }
 
         @Override
         public void failed(Throwable throwable) {
-            LOG.debug("write to {} client failed, closing it: {}", protocol.label(), throwable.toString());
-            synchronized (Client.this) {
-                dead = true;
-                queue = null;
-                writing = false;
-            }
-            terminator.execute(connection::terminateSilently);
+            Client.this.failed(throwable);
         }
     }
 }

@@ -1,12 +1,11 @@
 package dev.btclock.server.ws;
 
 import dev.btclock.server.metrics.ServerMetrics;
-import jakarta.websocket.server.ServerEndpointConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,8 +24,7 @@ public final class ClientSupervisor implements AutoCloseable {
 
     private final Fanout fanout;
     private final ServerMetrics metrics;
-    private final int queueFrames;
-    private final int maxMessageBytes;
+    private final ClientContext context;
     private final Duration pingInterval;
     private final Duration idleTimeout;
     private final Duration priceRepush;
@@ -38,18 +36,17 @@ public final class ClientSupervisor implements AutoCloseable {
                             Duration pingInterval, Duration idleTimeout, Duration priceRepush) {
         this.fanout = fanout;
         this.metrics = metrics;
-        this.queueFrames = queueFrames;
-        this.maxMessageBytes = maxMessageBytes;
         this.pingInterval = pingInterval;
         this.idleTimeout = idleTimeout;
         this.priceRepush = priceRepush;
         this.terminator = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-ws-terminator"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-ws-pinger"));
+        this.context = new ClientContext(fanout, metrics, queueFrames, maxMessageBytes, terminator);
     }
 
-    /** The endpoint configs for {@code /ws}, {@code /api/v1/ws} and {@code /api/v2/ws}. */
-    public List<ServerEndpointConfig> endpointConfigs() {
-        return DeviceEndpoint.configs(fanout, metrics, terminator, queueFrames, maxMessageBytes);
+    /** The Grizzly add-on serving {@code /ws}, {@code /api/v1/ws} (v1) and {@code /api/v2/ws} (v2) to these clients. */
+    public WsUpgrade upgrades() {
+        return new WsUpgrade(Map.of("/ws", Protocol.V1, "/api/v1/ws", Protocol.V1, "/api/v2/ws", Protocol.V2), context);
     }
 
     /**
@@ -99,11 +96,12 @@ public final class ClientSupervisor implements AutoCloseable {
     }
 
     /**
-     * Sends a 1001 close frame to every client, then waits up to {@code grace} for the writes to
-     * leave (clients that do not read are cut when the server stops).
+     * Sends a 1001 close frame to every client (after the frame each one has in flight; queued
+     * data is dropped) and closes its connection once the frame is out, waiting up to
+     * {@code grace} for that (clients that do not read are cut when the server stops).
      */
     public void goingAway(Duration grace) {
-        fanout.forEach(c -> c.send(GOING_AWAY));
+        fanout.forEach(c -> c.closeWith(GOING_AWAY));
         long end = System.nanoTime() + grace.toNanos();
         while (System.nanoTime() < end && !allFlushed()) {
             try {

@@ -5,6 +5,7 @@ import dev.btclock.core.codec.V2Codec;
 import dev.btclock.core.codec.V2Request;
 import dev.btclock.core.state.Change;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -156,8 +157,17 @@ public final class Fanout {
         return n;
     }
 
+    /** Registers a client that has just been upgraded and sends its connect frames. */
+    void open(Client c) {
+        if (c.protocol() == Protocol.V1) {
+            openV1(c);
+        } else {
+            openV2(c);
+        }
+    }
+
     /** Registers a v1 client and sends the three connect frames (price or {@code {}}, block, fee). */
-    void openV1(Client c) {
+    private void openV1(Client c) {
         synchronized (lock) {
             try {
                 c.send(v1Price != null ? v1Price : V1_NO_PRICE);
@@ -175,7 +185,7 @@ public final class Fanout {
     }
 
     /** Registers a v2 client and sends the Welcome. */
-    void openV2(Client c) {
+    private void openV2(Client c) {
         synchronized (lock) {
             try {
                 c.send(V2_WELCOME);
@@ -229,9 +239,9 @@ public final class Fanout {
     }
 
     /**
-     * Forgets a client (closed or terminated). A send can close its connection on the sending
-     * thread (Grizzly closes a connection whose write fails, and Tyrus reports the close at once),
-     * so this may run inside a fan-out: then the client is only queued, and whoever holds the lock
+     * Forgets a client (closed or terminated). A connection's end can be reported on a thread
+     * that is sending (Grizzly closes a connection whose write fails and reports it at once), so
+     * this may run inside a fan-out: then the client is only queued, and whoever holds the lock
      * forgets it once its iteration is done. The helper thread never waits for the lock, which the
      * thread waiting for it holds.
      */
@@ -262,10 +272,12 @@ public final class Fanout {
         blockheightSubs.remove(c);
         blockfeeSubs.remove(c);
         blockfee2Subs.remove(c);
-        for (String currency : c.currencies) {
-            Set<Client> subs = currencySubs.get(currency);
-            if (subs != null) {
-                subs.remove(c);
+        if (c.currencies != null) {
+            for (String currency : c.currencies) {
+                Set<Client> subs = currencySubs.get(currency);
+                if (subs != null) {
+                    subs.remove(c);
+                }
             }
         }
     }
@@ -319,7 +331,7 @@ public final class Fanout {
             currencySubs.put(currency, subs);
         }
         subs.add(c);
-        c.currencies.add(currency);
+        c.subscribed(currency);
         c.send(WsFrames.binary(V2Codec.msg("Subscribed to " + currency)));
         if (price != null) {
             c.send(price);
@@ -331,7 +343,7 @@ public final class Fanout {
         if (subs != null) {
             subs.remove(c);
         }
-        c.currencies.remove(currency);
+        c.unsubscribed(currency);
         c.send(WsFrames.binary(V2Codec.msg("Unsubscribed to " + currency)));
     }
 
@@ -357,8 +369,9 @@ public final class Fanout {
      */
     private static void sendAll(Set<Client> clients, byte[] frame) {
         if (clients.size() < PARALLEL_FROM || HELPER == null) {
+            ByteBuffer view = ByteBuffer.wrap(frame);
             for (Client c : clients) {
-                c.send(frame);
+                c.send(frame, view);
             }
             return;
         }
@@ -375,9 +388,11 @@ public final class Fanout {
         }
     }
 
+    /** Sends to a range of clients through one buffer over the frame, this thread's own. */
     private static void sendRange(Client[] clients, int from, int to, byte[] frame) {
+        ByteBuffer view = ByteBuffer.wrap(frame);
         for (int i = from; i < to; i++) {
-            clients[i].send(frame);
+            clients[i].send(frame, view);
         }
     }
 }

@@ -22,9 +22,30 @@ final class WsFrames {
         return frame(0x82, payload);
     }
 
+    /** A close frame with no payload: the client reports 1005 (no status received). */
+    static final byte[] CLOSE_NO_STATUS = {(byte) 0x88, 0};
+
     /** A close frame with a status code and no reason. */
     static byte[] close(int code) {
         return new byte[] {(byte) 0x88, 2, (byte) (code >> 8), (byte) code};
+    }
+
+    /** A pong echoing a ping's payload (at most 125 bytes, as the ping's). */
+    static byte[] pong(byte[] pingPayload) {
+        return frame(0x8A, pingPayload);
+    }
+
+    /**
+     * The answer to a client's close frame (RFC 6455 §5.5.1): its status code echoed, no status
+     * when it sent none, 1002 when its payload cannot hold a valid one.
+     */
+    static byte[] closeReply(byte[] payload) {
+        if (payload.length == 0) {
+            return CLOSE_NO_STATUS;
+        }
+        int code = payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 0;
+        boolean valid = code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999;
+        return close(valid ? code : FrameReader.PROTOCOL_ERROR);
     }
 
     private static byte[] frame(int first, byte[] payload) {

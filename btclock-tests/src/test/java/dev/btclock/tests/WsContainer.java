@@ -1,4 +1,4 @@
-package dev.btclock.server.ws;
+package dev.btclock.tests;
 
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -10,16 +10,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Our own Tyrus container (STACK.md §5.2): endpoints are registered programmatically and the
- * engine gets a small incoming buffer, so one client can neither pin megabytes nor send an
- * oversized frame without being closed (1009/1011) on its own.
+ * A Tyrus container for the fakes (STACK.md §5.2): endpoints are registered programmatically on a
+ * Grizzly listener of the fake's own, with a bounded incoming buffer. The fakes speak WebSocket
+ * through Tyrus, an implementation independent of the server's own.
  */
-public final class WsContainer extends TyrusServerContainer {
+final class WsContainer extends TyrusServerContainer {
 
     private final TyrusWebSocketEngine engine;
 
     /** A container whose engine accepts client frames up to {@code incomingBufferBytes}. */
-    public WsContainer(int incomingBufferBytes) {
+    WsContainer(int incomingBufferBytes) {
         super((Set<Class<?>>) null);
         this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(incomingBufferBytes).build();
     }

@@ -1,0 +1,165 @@
+package dev.btclock.server.ws;
+
+import org.glassfish.grizzly.Buffer;
+import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.EmptyCompletionHandler;
+import org.glassfish.grizzly.WriteResult;
+import org.glassfish.grizzly.filterchain.BaseFilter;
+import org.glassfish.grizzly.filterchain.FilterChainBuilder;
+import org.glassfish.grizzly.filterchain.FilterChainContext;
+import org.glassfish.grizzly.filterchain.NextAction;
+import org.glassfish.grizzly.http.HttpContent;
+import org.glassfish.grizzly.http.HttpRequestPacket;
+import org.glassfish.grizzly.http.Method;
+import org.glassfish.grizzly.http.server.AddOn;
+import org.glassfish.grizzly.http.server.HttpServerFilter;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.memory.Buffers;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The WebSocket side of the device port: a Grizzly add-on that answers upgrade requests itself
+ * (RFC 6455 §4.2) and then serves the connection as a {@link Client}, with no WebSocket library
+ * in between.
+ *
+ * <ul>
+ *   <li>An upgrade on a device path ({@code /ws}, {@code /api/v1/ws}, {@code /api/v2/ws}, any
+ *       query) gets the {@code 101} of PROTOCOL.md §2.1, echoing the first offered subprotocol.</li>
+ *   <li>An upgrade on any other path ({@code /ws/}, {@code /WS}, {@code /foo}) gets a {@code 101}
+ *       and at once a close frame without status code, exactly as the TypeScript server did:
+ *       refusing the handshake would count as a failed connect on v3.3 firmware, whose counter
+ *       reboots the device (PROTOCOL.md §5.2).</li>
+ *   <li>An upgrade without {@code Sec-WebSocket-Key} gets {@code 400}; another version than 13
+ *       gets {@code 426} naming version 13 (RFC 6455 §4.4).</li>
+ * </ul>
+ *
+ * <p>An upgraded connection leaves the HTTP filter chain: its client becomes the connection's
+ * processor (see {@link ConnectionProcessor}). The HTTP codec would otherwise keep the upgrade
+ * request and response, with their header buffers, for the life of the connection (STACK.md
+ * §5.11), and every read would pass filters that have nothing left to do.
+ */
+public final class WsUpgrade implements AddOn {
+
+    private final Map<String, Protocol> paths;
+    private final ClientContext clients;
+
+    WsUpgrade(Map<String, Protocol> paths, ClientContext clients) {
+        this.paths = Map.copyOf(paths);
+        this.clients = clients;
+    }
+
+    @Override
+    public void setup(NetworkListener listener, FilterChainBuilder builder) {
+        int idx = builder.indexOfType(HttpServerFilter.class);
+        if (idx < 0) {
+            throw new IllegalStateException("no HttpServerFilter in the listener's chain");
+        }
+        builder.add(idx, new HandshakeFilter());
+    }
+
+    /** The exact paths served as device endpoints. */
+    Set<String> paths() {
+        return paths.keySet();
+    }
+
+    /** The upgrade requests, on the HTTP chain; everything else passes on to the HTTP handlers. */
+    private final class HandshakeFilter extends BaseFilter {
+
+        @Override
+        public NextAction handleRead(FilterChainContext ctx) throws IOException {
+            if (!(ctx.getMessage() instanceof HttpContent content)
+                    || !(content.getHttpHeader() instanceof HttpRequestPacket request)
+                    || !isWebSocketUpgrade(request)) {
+                return ctx.getInvokeAction();
+            }
+            Connection<?> connection = ctx.getConnection();
+            String key = request.getHeader("Sec-WebSocket-Key");
+            if (key == null || key.isBlank()) {
+                respondAndClose(connection, Handshake.BAD_REQUEST);
+                return ctx.getStopAction();
+            }
+            Protocol protocol = paths.get(request.getRequestURI());
+            if (protocol == null) {
+                respondAndClose(connection, concat(Handshake.accepted(key, request.getHeader("Sec-WebSocket-Protocol")),
+                        WsFrames.CLOSE_NO_STATUS));
+                return ctx.getStopAction();
+            }
+            if (!"13".equals(trimmed(request.getHeader("Sec-WebSocket-Version")))) {
+                respondAndClose(connection, Handshake.VERSION_REQUIRED);
+                return ctx.getStopAction();
+            }
+            byte[] response = Handshake.accepted(key, request.getHeader("Sec-WebSocket-Protocol"));
+            Client client = new Client(protocol, connection, clients);
+            leaveHttp(connection, client);
+            client.open(response);
+            clients.fanout().open(client);
+            Buffer early = content.getContent();
+            if (early != null && early.hasRemaining()) {
+                client.read(early); // a frame sent right behind the handshake, in the same read
+            }
+            recycle(content, request);
+            return ctx.getStopAction();
+        }
+
+        /**
+         * Gives the request (with its response) and its content back to the thread's Grizzly
+         * cache, as the HTTP handlers do after a request: nothing refers to them any more, and an
+         * upgrade would otherwise leave about 10 KB of new header objects for the collector at
+         * every connect.
+         */
+        private void recycle(HttpContent content, HttpRequestPacket request) {
+            request.setExpectContent(false);
+            request.getResponse().recycle();
+            request.recycle();
+            content.recycle();
+        }
+
+        /**
+         * Hands the connection's events to its client instead of the HTTP chain, and drops what
+         * the HTTP codec kept of it (request, response, keep-alive state).
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private void leaveHttp(Connection connection, Client client) {
+            connection.setProcessor(client);
+            connection.getAttributes().clear();
+        }
+    }
+
+    private static boolean isWebSocketUpgrade(HttpRequestPacket request) {
+        String upgrade = request.getUpgrade();
+        return upgrade != null && request.getMethod() == Method.GET
+                && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+    }
+
+    private static String trimmed(String s) {
+        return s == null ? null : s.trim();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] all = new byte[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    /** Writes {@code bytes} as the whole answer and closes the connection once they are out. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void respondAndClose(Connection connection, byte[] bytes) {
+        Buffer buffer = Buffers.wrap(connection.getMemoryManager(), bytes);
+        connection.write(buffer, new EmptyCompletionHandler<WriteResult<?, ?>>() {
+            @Override
+            public void completed(WriteResult<?, ?> result) {
+                connection.closeSilently();
+            }
+
+            @Override
+            public void failed(Throwable throwable) {
+                connection.closeSilently();
+            }
+        });
+    }
+}

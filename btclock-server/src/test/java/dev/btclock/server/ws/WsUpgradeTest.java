@@ -1,0 +1,153 @@
+package dev.btclock.server.ws;
+
+import dev.btclock.core.Await;
+import dev.btclock.core.GoldenVectors;
+import dev.btclock.core.state.Change;
+import dev.btclock.server.metrics.ServerMetrics;
+import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static dev.btclock.server.ws.FrameReaderTest.concat;
+import static dev.btclock.server.ws.FrameReaderTest.frame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The server's own WebSocket layer over a real socket: the handshake answers, a frame sent in the
+ * same packet as the handshake, pings, the closing handshake, and what an upgraded connection
+ * keeps of HTTP (nothing).
+ */
+class WsUpgradeTest {
+
+    private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+    private final Fanout fanout = new Fanout();
+    private ClientSupervisor supervisor;
+    private HttpServer http;
+    private NetworkListener listener;
+
+    @BeforeEach
+    void start() throws IOException {
+        supervisor = new ClientSupervisor(fanout, new ServerMetrics(false), 256, 4096, Duration.ofSeconds(25),
+                Duration.ofSeconds(75), Duration.ZERO);
+        http = new HttpServer();
+        listener = new NetworkListener("test", "127.0.0.1", 0);
+        listener.registerAddOn(supervisor.upgrades());
+        http.addListener(listener);
+        http.start();
+    }
+
+    @AfterEach
+    void stop() {
+        http.shutdownNow();
+        supervisor.close();
+    }
+
+    @Test
+    void aRequestInTheHandshakesPacket_isAnswered_andTheConnectionKeepsNothingOfHttp() throws Exception {
+        fanout.publish(new Change.Block(870123, "00"));
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(concat(handshake("/api/v2/ws", "13"), frame(0x82, latin1(GoldenVectors.bytes("11")))));
+            assertTrue(readHead(in).startsWith("HTTP/1.1 101 Switching Protocols\r\n"));
+            assertEquals(0x82, in.read(), "the welcome");
+            in.readNBytes(in.read());
+            assertEquals(GoldenVectors.hex(GoldenVectors.bytes("12")), GoldenVectors.hex(readFrame(in, 0x82)),
+                    "the subscribe reply: the current height");
+
+            Client client = fanout.clients().get(0);
+            Connection<?> connection = client.connection();
+            assertSame(client, connection.getProcessor(), "the client processes its connection's events");
+            assertNotSame(listener.getFilterChain(), connection.getProcessor());
+            assertTrue(connection.getAttributes().getAttributeNames().isEmpty(),
+                    "HTTP state kept: " + connection.getAttributes().getAttributeNames());
+        }
+    }
+
+    @Test
+    void pings_areAnsweredWithTheirPayload_andACloseIsEchoedBeforeTheConnectionEnds() throws Exception {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(handshake("/ws", "13"));
+            readHead(in);
+            assertEquals("{}", new String(readFrame(in, 0x81), StandardCharsets.UTF_8), "v1's first frame without a price");
+
+            out.write(frame(0x89, "are you there"));
+            assertEquals("are you there", new String(readFrame(in, 0x8A), StandardCharsets.ISO_8859_1));
+
+            out.write(frame(0x88, "\u0003\u00e8bye"));
+            assertArrayEquals(new byte[] {0x03, (byte) 0xe8}, readFrame(in, 0x88), "the status code echoed");
+            assertEquals(-1, in.read(), "the server closed the TCP connection");
+            Await.until("client forgotten", Duration.ofSeconds(5), () -> fanout.count(Protocol.V1) == 0);
+        }
+    }
+
+    @Test
+    void aMissingKeyIs400_andAnotherVersionIs426NamingVersion13() throws Exception {
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertTrue(readHead(socket.getInputStream()).startsWith("HTTP/1.1 400 "));
+        }
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(handshake("/api/v2/ws", "8"));
+            String head = readHead(socket.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 426 Upgrade Required\r\n") && head.contains("Sec-WebSocket-Version: 13\r\n"), head);
+            assertEquals(-1, socket.getInputStream().read());
+        }
+        assertEquals(0, fanout.count(Protocol.V1) + fanout.count(Protocol.V2));
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket("127.0.0.1", listener.getPort());
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    private static byte[] handshake(String path, String version) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: " + version + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String latin1(byte[] bytes) {
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("EOF in the response head: " + head);
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** The payload of the next frame, which must be an unmasked, unfragmented one starting with {@code first}. */
+    private static byte[] readFrame(InputStream in, int first) throws IOException {
+        assertEquals(first, in.read(), "frame type");
+        int len = in.read();
+        assertTrue(len < 126, "short frame");
+        return in.readNBytes(len);
+    }
+}
