@@ -15,6 +15,7 @@ import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.memory.Buffers;
+import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -59,6 +60,12 @@ public final class WsUpgrade implements AddOn {
             throw new IllegalStateException("no HttpServerFilter in the listener's chain");
         }
         builder.add(idx, new HandshakeFilter());
+        // Grizzly's keep-alive idle filter would close an upgraded connection after its timeout: it
+        // sees none of its reads any more. Liveness is the ping/idle reaper's (ClientSupervisor).
+        int idle = builder.indexOfType(IdleTimeoutFilter.class);
+        if (idle >= 0) {
+            builder.remove(idle);
+        }
     }
 
     /** The exact paths served as device endpoints. */
@@ -95,8 +102,8 @@ public final class WsUpgrade implements AddOn {
             byte[] response = Handshake.accepted(key, request.getHeader("Sec-WebSocket-Protocol"));
             Client client = new Client(protocol, connection, clients);
             leaveHttp(connection, client);
+            clients.fanout().open(client); // the connect frames wait in the client, to leave with the response
             client.open(response);
-            clients.fanout().open(client);
             Buffer early = content.getContent();
             if (early != null && early.hasRemaining()) {
                 client.read(early); // a frame sent right behind the handshake, in the same read
