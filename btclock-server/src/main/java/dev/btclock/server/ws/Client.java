@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,12 +101,6 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         return lastHeardNanos;
     }
 
-    boolean isDead() {
-        synchronized (this) {
-            return state == DEAD;
-        }
-    }
-
     /** Whether nothing is being written (or the client is dead). */
     boolean flushed() {
         synchronized (this) {
@@ -141,7 +136,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         for (byte[] f : queue) {
             length += f.length;
         }
-        byte[] all = java.util.Arrays.copyOf(head, length);
+        byte[] all = Arrays.copyOf(head, length);
         int at = head.length;
         for (byte[] f = queue.pollFirst(); f != null; f = queue.pollFirst()) {
             System.arraycopy(f, 0, all, at, f.length);
@@ -160,8 +155,9 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     }
 
     /**
-     * Sends a frame through {@code view}, a buffer over exactly the bytes of {@code frame} that
-     * only the calling thread uses (a broadcast wraps its frame once per thread), or null.
+     * Sends a frame through {@code view}, a buffer holding exactly the bytes of {@code frame}
+     * (from position 0 to its limit) that only the calling thread uses (a broadcast puts its
+     * frame in one per thread), or null.
      */
     boolean send(byte[] frame, ByteBuffer view) {
         synchronized (this) {
@@ -321,7 +317,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
      */
     private void writeLoop(byte[] frame, ByteBuffer view) {
         while (frame != null) {
-            ByteBuffer bytes = view != null ? view.clear() : ByteBuffer.wrap(frame);
+            ByteBuffer bytes = view != null ? view.rewind() : ByteBuffer.wrap(frame);
             view = null;
             try {
                 channel.write(bytes);

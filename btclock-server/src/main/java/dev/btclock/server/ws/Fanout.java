@@ -49,6 +49,13 @@ public final class Fanout {
                 return t;
             });
 
+    /**
+     * Each sending thread's copy of the frame being broadcast, off the heap: the kernel reads it
+     * as it is, where a heap buffer is first copied into a temporary direct buffer of the JDK's,
+     * taken from and given back to a per-thread cache at every write.
+     */
+    private static final ThreadLocal<ByteBuffer> OUTGOING = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
+
     private final Object lock = new Object();
     /** Clients closed while the lock was held (by this thread or the helper's caller); see {@link #close}. */
     private final Queue<Client> closing = new ConcurrentLinkedQueue<>();
@@ -369,7 +376,7 @@ public final class Fanout {
      */
     private static void sendAll(Set<Client> clients, byte[] frame) {
         if (clients.size() < PARALLEL_FROM || HELPER == null) {
-            ByteBuffer view = ByteBuffer.wrap(frame);
+            ByteBuffer view = view(frame);
             for (Client c : clients) {
                 c.send(frame, view);
             }
@@ -388,9 +395,21 @@ public final class Fanout {
         }
     }
 
-    /** Sends to a range of clients through one buffer over the frame, this thread's own. */
+    /** {@code frame} in this thread's direct buffer, positioned over exactly its bytes. */
+    private static ByteBuffer view(byte[] frame) {
+        ByteBuffer b = OUTGOING.get();
+        if (b.capacity() < frame.length) {
+            b = ByteBuffer.allocateDirect(Integer.highestOneBit(frame.length) << 1);
+            OUTGOING.set(b);
+        }
+        b.clear();
+        b.put(frame).flip();
+        return b;
+    }
+
+    /** Sends to a range of clients through one buffer holding the frame, this thread's own. */
     private static void sendRange(Client[] clients, int from, int to, byte[] frame) {
-        ByteBuffer view = ByteBuffer.wrap(frame);
+        ByteBuffer view = view(frame);
         for (int i = from; i < to; i++) {
             clients[i].send(frame, view);
         }

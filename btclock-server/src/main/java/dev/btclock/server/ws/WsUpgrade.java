@@ -20,7 +20,6 @@ import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The WebSocket side of the device port: a Grizzly add-on that answers upgrade requests itself
@@ -66,11 +65,6 @@ public final class WsUpgrade implements AddOn {
         if (idle >= 0) {
             builder.remove(idle);
         }
-    }
-
-    /** The exact paths served as device endpoints. */
-    Set<String> paths() {
-        return paths.keySet();
     }
 
     /** The upgrade requests, on the HTTP chain; everything else passes on to the HTTP handlers. */
