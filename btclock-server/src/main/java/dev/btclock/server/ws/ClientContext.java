@@ -2,7 +2,10 @@ package dev.btclock.server.ws;
 
 import dev.btclock.server.metrics.ServerMetrics;
 import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.nio.NIOConnection;
 
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -19,9 +22,21 @@ import java.util.concurrent.RejectedExecutionException;
  */
 record ClientContext(Fanout fanout, ServerMetrics metrics, int maxQueue, int maxMessageBytes, Executor closer) {
 
-    /** Closes the TCP connection at once, dropping whatever Grizzly still had to write. */
+    /**
+     * Closes the TCP connection at once with a reset, dropping whatever is still unsent: a plain
+     * close would leave the unsent bytes of a device that stopped reading in the kernel, which
+     * keeps the socket and its send buffer (up to {@code WS_SEND_BUFFER_BYTES}) while it probes a
+     * zero window for minutes.
+     */
     void terminate(Connection<?> connection) {
-        run(connection::terminateSilently);
+        run(() -> {
+            try {
+                ((SocketChannel) ((NIOConnection) connection).getChannel()).socket().setSoLinger(true, 0);
+            } catch (IOException | RuntimeException e) {
+                // already closed: nothing left to reset
+            }
+            connection.terminateSilently();
+        });
     }
 
     /** Closes the TCP connection after what Grizzly still has to write. */
