@@ -267,9 +267,8 @@ class ConnectionLimitsIT {
     }
 
     /**
-     * Devices that vanish (RST) while a change goes out: a write to a reset socket fails, Grizzly
-     * closes the connection on the writing thread and Tyrus reports the close there, inside the
-     * fan-out. 3,000 clients put the set above the two-thread threshold, so both the publishing
+     * Devices that vanish (RST) while a change goes out: a write to a reset socket fails, and the
+     * connection's end can be reported on a thread that is inside the fan-out. 3,000 clients put the set above the two-thread threshold, so both the publishing
      * thread and the helper meet such closes. The fan-out must forget them all and keep serving.
      */
     @Test
