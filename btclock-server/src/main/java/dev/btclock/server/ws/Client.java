@@ -194,12 +194,20 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         writeLoop(closeFrame, null);
     }
 
-    /** Terminates the connection now (idle reaping, overflow, end of stream); pending frames are dropped. */
-    void terminate() {
+    /**
+     * Terminates the connection now (idle reaping, end of stream); pending frames are dropped.
+     *
+     * @return false when the client was already dead (terminated, or closed by either side)
+     */
+    boolean terminate() {
         synchronized (this) {
+            if (state == DEAD) {
+                return false; // already terminated or closed: its end is on its way
+            }
             die();
         }
         context.terminate(connection);
+        return true;
     }
 
     /** The TCP connection is gone (reported by Grizzly): release everything and leave the fan-out. */

@@ -80,9 +80,10 @@ public final class ClientSupervisor implements AutoCloseable {
             int reaped = 0;
             for (Client c : fanout.clients()) {
                 if (now - c.lastHeardNanos() > idle) {
-                    c.terminate();
-                    reaped++;
-                    metrics.idleClosed();
+                    if (c.terminate()) { // once: a reaped client stays listed until its end is reported
+                        reaped++;
+                        metrics.idleClosed();
+                    }
                 } else if (c.order % slices == slice) {
                     c.send(WsFrames.PING);
                 }
