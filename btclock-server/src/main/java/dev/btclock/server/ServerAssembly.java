@@ -52,7 +52,7 @@ public final class ServerAssembly implements AutoCloseable {
 
     private final ServerConfig config;
     private final MarketState state = new MarketState();
-    private final Fanout fanout = new Fanout();
+    private final Fanout fanout;
     private final ServerMetrics metrics;
     private final EventBus bus;
     private final java.util.function.Supplier<UpstreamSupervisor> upstreams;
@@ -73,6 +73,7 @@ public final class ServerAssembly implements AutoCloseable {
         this.spare = first;
         this.upstreams = upstreams;
         this.metrics = new ServerMetrics(jvmMetrics);
+        this.fanout = new Fanout(metrics);
         this.headerDeadline = new HeaderDeadline(config.headerTimeout());
         this.clients = new ClientSupervisor(fanout, metrics, config.queueFrames(), config.maxMessageBytes(),
                 config.pingInterval(), config.idleTimeout(), config.priceRepush());

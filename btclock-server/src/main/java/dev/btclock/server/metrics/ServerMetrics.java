@@ -171,6 +171,13 @@ public final class ServerMetrics {
         framesSent.get(p).increment();
     }
 
+    /** {@code n} frames written, one to each client of a broadcast. */
+    public void framesSent(Protocol p, int n) {
+        if (n > 0) {
+            framesSent.get(p).add(n);
+        }
+    }
+
     /** One client disconnected for overflowing its queue. */
     public void backpressureDrop(Protocol p) {
         drops.get(p).increment();

@@ -146,20 +146,27 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     }
 
     /**
-     * Sends a frame. Never blocks. When the queue is full the client is terminated and counted.
+     * Sends a frame and counts it. Never blocks. When the queue is full the client is terminated
+     * and counted.
      *
      * @return false when the client is (now) closing or dead and the frame was dropped
      */
     boolean send(byte[] frame) {
-        return send(frame, null);
+        if (deliver(frame, null)) {
+            context.metrics().frameSent(protocol);
+            return true;
+        }
+        return false;
     }
 
     /**
-     * Sends a frame through {@code view}, a buffer holding exactly the bytes of {@code frame}
-     * (from position 0 to its limit) that only the calling thread uses (a broadcast puts its
-     * frame in one per thread), or null.
+     * Sends a frame without counting it (a broadcast counts its frames once), through
+     * {@code view}: a buffer holding exactly the bytes of {@code frame} (from position 0 to its
+     * limit) that only the calling thread uses, or null.
+     *
+     * @return false when the client is (now) closing or dead and the frame was dropped
      */
-    boolean send(byte[] frame, ByteBuffer view) {
+    boolean deliver(byte[] frame, ByteBuffer view) {
         synchronized (this) {
             if (state > OPEN) {
                 return false;
@@ -169,7 +176,6 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             }
             writing = true;
         }
-        context.metrics().frameSent(protocol);
         writeLoop(frame, view);
         return true;
     }
@@ -314,7 +320,6 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             return false;
         }
         queue.addLast(frame);
-        context.metrics().frameSent(protocol);
         context.metrics().queueDepth(protocol, queue.size());
         return true;
     }

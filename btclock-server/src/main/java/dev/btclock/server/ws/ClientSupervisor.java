@@ -78,14 +78,16 @@ public final class ClientSupervisor implements AutoCloseable {
             long now = System.nanoTime();
             long idle = idleTimeout.toNanos();
             int reaped = 0;
-            for (Client c : fanout.clients()) {
-                if (now - c.lastHeardNanos() > idle) {
-                    if (c.terminate()) { // once: a reaped client stays listed until its end is reported
-                        reaped++;
-                        metrics.idleClosed();
+            for (Client[] protocol : fanout.clients()) {
+                for (Client c : protocol) {
+                    if (now - c.lastHeardNanos() > idle) {
+                        if (c.terminate()) { // once: a reaped client stays listed until its end is reported
+                            reaped++;
+                            metrics.idleClosed();
+                        }
+                    } else if (c.order % slices == slice) {
+                        c.send(WsFrames.PING);
                     }
-                } else if (c.order % slices == slice) {
-                    c.send(WsFrames.PING);
                 }
             }
             if (reaped > 0) {
@@ -115,9 +117,11 @@ public final class ClientSupervisor implements AutoCloseable {
     }
 
     private boolean allFlushed() {
-        for (Client c : fanout.clients()) {
-            if (!c.flushed()) {
-                return false;
+        for (Client[] protocol : fanout.clients()) {
+            for (Client c : protocol) {
+                if (!c.flushed()) {
+                    return false;
+                }
             }
         }
         return true;

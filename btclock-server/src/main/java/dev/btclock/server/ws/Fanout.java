@@ -4,11 +4,10 @@ import dev.btclock.core.codec.V1Codec;
 import dev.btclock.core.codec.V2Codec;
 import dev.btclock.core.codec.V2Request;
 import dev.btclock.core.state.Change;
+import dev.btclock.server.metrics.ServerMetrics;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +56,15 @@ public final class Fanout {
     private static final ThreadLocal<ByteBuffer> OUTGOING = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
 
     private final Object lock = new Object();
+    private final ServerMetrics metrics;
     /** Clients closed while the lock was held (by this thread or the helper's caller); see {@link #close}. */
     private final Queue<Client> closing = new ConcurrentLinkedQueue<>();
-    private final Set<Client> v1 = new LinkedHashSet<>();
-    private final Set<Client> v2 = new LinkedHashSet<>();
-    private final Set<Client> blockheightSubs = new HashSet<>();
-    private final Set<Client> blockfeeSubs = new HashSet<>();
-    private final Set<Client> blockfee2Subs = new HashSet<>();
-    private final Map<String, Set<Client>> currencySubs = new HashMap<>();
+    private final Recipients v1 = new Recipients(Protocol.V1);
+    private final Recipients v2 = new Recipients(Protocol.V2);
+    private final Recipients blockheightSubs = new Recipients(Protocol.V2);
+    private final Recipients blockfeeSubs = new Recipients(Protocol.V2);
+    private final Recipients blockfee2Subs = new Recipients(Protocol.V2);
+    private final Map<String, Recipients> currencySubs = new HashMap<>();
 
     private byte[] v1Price;
     private byte[] v1Block;
@@ -75,10 +75,11 @@ public final class Fanout {
     private final Map<String, byte[]> v2Prices = new HashMap<>();
     private final Map<String, Long> pricePushedAt = new HashMap<>();
 
-    /** An empty fan-out. */
-    public Fanout() {
+    /** An empty fan-out that counts the frames it sends in {@code metrics}. */
+    public Fanout(ServerMetrics metrics) {
+        this.metrics = metrics;
         for (String c : PRESET_CURRENCIES) {
-            currencySubs.put(c, new HashSet<>());
+            currencySubs.put(c, new Recipients(Protocol.V2));
         }
     }
 
@@ -90,7 +91,7 @@ public final class Fanout {
                     byte[] v2Frame = WsFrames.binary(V2Codec.price(p.currency(), p.price()));
                     v2Prices.put(p.currency(), v2Frame);
                     pricePushedAt.put(p.currency(), System.nanoTime());
-                    sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new HashSet<>()), v2Frame);
+                    sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new Recipients(Protocol.V2)), v2Frame);
                     if ("USD".equals(p.currency())) {
                         v1Price = WsFrames.text(V1Codec.price(p.price()));
                         sendAll(v1, v1Price);
@@ -151,7 +152,10 @@ public final class Fanout {
                         continue;
                     }
                     pricePushedAt.put(currency, nowNanos);
-                    sendAll(currencySubs.getOrDefault(currency, Set.of()), e.getValue());
+                    Recipients subs = currencySubs.get(currency);
+                    if (subs != null) {
+                        sendAll(subs, e.getValue());
+                    }
                     if ("USD".equals(currency) && v1Price != null) {
                         sendAll(v1, v1Price);
                     }
@@ -281,7 +285,7 @@ public final class Fanout {
         blockfee2Subs.remove(c);
         if (c.currencies != null) {
             for (String currency : c.currencies) {
-                Set<Client> subs = currencySubs.get(currency);
+                Recipients subs = currencySubs.get(currency);
                 if (subs != null) {
                     subs.remove(c);
                 }
@@ -300,14 +304,15 @@ public final class Fanout {
         }
     }
 
-    /** Every connected client (for pings, reaping and shutdown); a copy. */
-    List<Client> clients() {
+    /**
+     * Every connected client (for pings, reaping and shutdown): the v1 clients, then the v2
+     * clients. The arrays are the ones broadcasts iterate, never changed once made, so the caller
+     * may read them without the lock and must not write them.
+     */
+    Client[][] clients() {
         synchronized (lock) {
             try {
-                List<Client> all = new ArrayList<>(v1.size() + v2.size());
-                all.addAll(v1);
-                all.addAll(v2);
-                return all;
+                return new Client[][] {v1.array(), v2.array()};
             } finally {
                 drainClosing();
             }
@@ -318,8 +323,12 @@ public final class Fanout {
     void forEach(Consumer<Client> action) {
         synchronized (lock) {
             try {
-                v1.forEach(action);
-                v2.forEach(action);
+                for (Client c : v1.array()) {
+                    action.accept(c);
+                }
+                for (Client c : v2.array()) {
+                    action.accept(c);
+                }
             } finally {
                 drainClosing();
             }
@@ -327,14 +336,14 @@ public final class Fanout {
     }
 
     private void subscribePrice(Client c, String currency) {
-        Set<Client> subs = currencySubs.get(currency);
+        Recipients subs = currencySubs.get(currency);
         byte[] price = v2Prices.get(currency);
         if (subs == null && price == null) {
             c.send(WsFrames.binary(V2Codec.error(currency + " does not exist.")));
             return;
         }
         if (subs == null) {
-            subs = new HashSet<>();
+            subs = new Recipients(Protocol.V2);
             currencySubs.put(currency, subs);
         }
         subs.add(c);
@@ -346,7 +355,7 @@ public final class Fanout {
     }
 
     private void unsubscribePrice(Client c, String currency) {
-        Set<Client> subs = currencySubs.get(currency);
+        Recipients subs = currencySubs.get(currency);
         if (subs != null) {
             subs.remove(c);
         }
@@ -354,7 +363,7 @@ public final class Fanout {
         c.send(WsFrames.binary(V2Codec.msg("Unsubscribed to " + currency)));
     }
 
-    private static void toggle(Set<Client> subs, Client c, boolean subscribe) {
+    private static void toggle(Recipients subs, Client c, boolean subscribe) {
         if (subscribe) {
             subs.add(c);
         } else {
@@ -372,27 +381,27 @@ public final class Fanout {
      * Sends the same frame to every client of a set. A large set is split in two halves written
      * by this thread and a helper at once (a write costs a system call; one thread alone needs
      * about 10 µs per client, so the last of 19k clients would wait 190 ms). Both halves finish
-     * before this returns, so every client still gets frames in order.
+     * before this returns, so every client still gets frames in order. The frames are counted
+     * once per broadcast, not once per client.
      */
-    private static void sendAll(Set<Client> clients, byte[] frame) {
-        if (clients.size() < PARALLEL_FROM || HELPER == null) {
-            ByteBuffer view = view(frame);
-            for (Client c : clients) {
-                c.send(frame, view);
+    private void sendAll(Recipients recipients, byte[] frame) {
+        Client[] all = recipients.array();
+        int sent;
+        if (all.length < PARALLEL_FROM || HELPER == null) {
+            sent = sendRange(all, 0, all.length, frame);
+        } else {
+            int half = all.length / 2;
+            java.util.concurrent.Future<Integer> other = HELPER.submit(() -> sendRange(all, half, all.length, frame));
+            sent = sendRange(all, 0, half, frame);
+            try {
+                sent += other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("fan-out helper failed", e.getCause());
             }
-            return;
         }
-        Client[] all = clients.toArray(new Client[0]);
-        int half = all.length / 2;
-        java.util.concurrent.Future<?> other = HELPER.submit(() -> sendRange(all, half, all.length, frame));
-        sendRange(all, 0, half, frame);
-        try {
-            other.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("fan-out helper failed", e.getCause());
-        }
+        metrics.framesSent(recipients.protocol, sent);
     }
 
     /** {@code frame} in this thread's direct buffer, positioned over exactly its bytes. */
@@ -407,11 +416,63 @@ public final class Fanout {
         return b;
     }
 
-    /** Sends to a range of clients through one buffer holding the frame, this thread's own. */
-    private static void sendRange(Client[] clients, int from, int to, byte[] frame) {
+    /** Sends to a range of clients through one buffer holding the frame, this thread's own; how many took it. */
+    private static int sendRange(Client[] clients, int from, int to, byte[] frame) {
         ByteBuffer view = view(frame);
+        int sent = 0;
         for (int i = from; i < to; i++) {
-            clients[i].send(frame, view);
+            if (clients[i].deliver(frame, view)) {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * One set of recipients and the array that broadcasts iterate, made again only after the set
+     * changed: a broadcast walks an array instead of a hash set's entries and allocates nothing.
+     * A change drops the array at once, so a client that left is not kept alive by it until the
+     * next broadcast. Guarded by the fan-out's lock; an array is never written once made.
+     */
+    private static final class Recipients {
+        private static final Client[] NONE = new Client[0];
+
+        final Protocol protocol;
+        /** Insertion order, so pings and broadcasts go out oldest client first. */
+        private final Set<Client> members = new LinkedHashSet<>();
+        private Client[] array = NONE;
+
+        Recipients(Protocol protocol) {
+            this.protocol = protocol;
+        }
+
+        void add(Client c) {
+            if (members.add(c)) {
+                array = null;
+            }
+        }
+
+        boolean remove(Client c) {
+            if (members.remove(c)) {
+                array = null;
+                return true;
+            }
+            return false;
+        }
+
+        boolean contains(Client c) {
+            return members.contains(c);
+        }
+
+        int size() {
+            return members.size();
+        }
+
+        Client[] array() {
+            if (array == null) {
+                array = members.toArray(NONE);
+            }
+            return array;
         }
     }
 }

@@ -18,6 +18,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import static dev.btclock.server.ws.FrameReaderTest.concat;
 import static dev.btclock.server.ws.FrameReaderTest.frame;
@@ -36,14 +37,15 @@ class WsUpgradeTest {
 
     private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
-    private final Fanout fanout = new Fanout();
+    private final ServerMetrics metrics = new ServerMetrics(false);
+    private final Fanout fanout = new Fanout(metrics);
     private ClientSupervisor supervisor;
     private HttpServer http;
     private NetworkListener listener;
 
     @BeforeEach
     void start() throws IOException {
-        supervisor = new ClientSupervisor(fanout, new ServerMetrics(false), 256, 4096, Duration.ofSeconds(25),
+        supervisor = new ClientSupervisor(fanout, metrics, 256, 4096, Duration.ofSeconds(25),
                 Duration.ofSeconds(75), Duration.ZERO);
         http = new HttpServer();
         listener = new NetworkListener("test", "127.0.0.1", 0);
@@ -71,7 +73,7 @@ class WsUpgradeTest {
             assertEquals(GoldenVectors.hex(GoldenVectors.bytes("12")), GoldenVectors.hex(readFrame(in, 0x82)),
                     "the subscribe reply: the current height");
 
-            Client client = fanout.clients().get(0);
+            Client client = fanout.clients()[1][0]; // the only v2 client
             Connection<?> connection = client.connection();
             assertSame(client, connection.getProcessor(), "the client processes its connection's events");
             assertNotSame(listener.getFilterChain(), connection.getProcessor());
@@ -96,6 +98,30 @@ class WsUpgradeTest {
             assertArrayEquals(new byte[] {0x03, (byte) 0xe8}, readFrame(in, 0x88), "the status code echoed");
             assertEquals(-1, in.read(), "the server closed the TCP connection");
             Await.until("client forgotten", Duration.ofSeconds(5), () -> fanout.count(Protocol.V1) == 0);
+        }
+    }
+
+    @Test
+    void aChangeReachesEveryClientOnce_isCountedOncePerClient_andAClientThatLeftIsNoLongerSentTo() throws Exception {
+        try (Socket a = connect(); Socket b = connect()) {
+            for (Socket s : List.of(a, b)) {
+                s.getOutputStream().write(handshake("/ws", "13"));
+                readHead(s.getInputStream());
+                assertEquals("{}", new String(readFrame(s.getInputStream(), 0x81), StandardCharsets.UTF_8));
+            }
+            long before = metrics.framesSent(Protocol.V1);
+
+            fanout.publish(new Change.Block(870123, "00"));
+            for (Socket s : List.of(a, b)) {
+                assertEquals("{\"block\":{\"height\":870123}}", new String(readFrame(s.getInputStream(), 0x81), StandardCharsets.UTF_8));
+            }
+            assertEquals(before + 2, metrics.framesSent(Protocol.V1), "one frame counted per client");
+
+            a.close();
+            Await.until("the closed client left the fan-out", Duration.ofSeconds(5), () -> fanout.clients()[0].length == 1);
+            fanout.publish(new Change.Block(870124, "00"));
+            assertEquals("{\"block\":{\"height\":870124}}", new String(readFrame(b.getInputStream(), 0x81), StandardCharsets.UTF_8));
+            assertEquals(before + 3, metrics.framesSent(Protocol.V1), "nothing counted for the client that left");
         }
     }
 
