@@ -61,6 +61,14 @@ public final class FakeMempoolServer implements AutoCloseable {
         NetworkListener l = new NetworkListener("fake", "127.0.0.1", p);
         WsContainer container = new WsContainer(1 << 20);
         l.registerAddOn(new WebSocketAddOn(container, "/"));
+        // mempool.space does not cut a quiet subscriber; Grizzly's keep-alive idle filter would, after
+        // 30 s, which raced the driver's own 30 s ping and dropped the upstream with 1006 under load.
+        l.registerAddOn((listener, chain) -> {
+            int idle = chain.indexOfType(org.glassfish.grizzly.utils.IdleTimeoutFilter.class);
+            if (idle >= 0) {
+                chain.remove(idle);
+            }
+        });
         http.addListener(l);
         http.getServerConfiguration().addHttpHandler(new Rest(), "/");
         try {
