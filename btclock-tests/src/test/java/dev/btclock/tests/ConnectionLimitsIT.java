@@ -268,8 +268,9 @@ class ConnectionLimitsIT {
 
     /**
      * Devices that vanish (RST) while a change goes out: a write to a reset socket fails, and the
-     * connection's end can be reported on a thread that is inside the fan-out. 3,000 clients put the set above the two-thread threshold, so both the publishing
-     * thread and the helper meet such closes. The fan-out must forget them all and keep serving.
+     * connection's end can be reported on a thread that is inside the fan-out. 3,000 clients put
+     * the set above the two-thread threshold, so both the publishing thread and the helper meet
+     * such closes. The fan-out must forget them all and keep serving.
      */
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -14,6 +14,10 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -39,9 +43,9 @@ public final class Fanout {
     private static final int PARALLEL_FROM = 2048;
     /** The helper's thread: it must never wait for the lock (see {@link #close}). */
     private static volatile Thread helperThread;
-    private static final java.util.concurrent.ExecutorService HELPER = Runtime.getRuntime().availableProcessors() < 2
+    private static final ExecutorService HELPER = Runtime.getRuntime().availableProcessors() < 2
             || Integer.getInteger("btclock.fanoutThreads", 2) < 2 ? null
-            : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            : Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "btclock-fanout-helper");
                 t.setDaemon(true);
                 helperThread = t;
@@ -391,13 +395,13 @@ public final class Fanout {
             sent = sendRange(all, 0, all.length, frame);
         } else {
             int half = all.length / 2;
-            java.util.concurrent.Future<Integer> other = HELPER.submit(() -> sendRange(all, half, all.length, frame));
+            Future<Integer> other = HELPER.submit(() -> sendRange(all, half, all.length, frame));
             sent = sendRange(all, 0, half, frame);
             try {
                 sent += other.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 throw new IllegalStateException("fan-out helper failed", e.getCause());
             }
         }
