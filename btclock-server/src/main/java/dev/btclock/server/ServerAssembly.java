@@ -149,9 +149,7 @@ public final class ServerAssembly implements AutoCloseable {
 
         http = new HttpServer();
         NetworkListener listener = listener(config.listen());
-        if (config.sendBufferBytes() > 0) {
-            limitSendBuffer(listener.getTransport(), config.sendBufferBytes());
-        }
+        AcceptedSockets.install(listener.getTransport(), config.sendBufferBytes());
         listener.setMaxHttpHeaderSize(16 * 1024);
         listener.setMaxRequestHeaders(64);
         listener.registerAddOn(headerDeadline);
@@ -231,31 +229,6 @@ public final class ServerAssembly implements AutoCloseable {
         t.setKeepAlive(true);
         t.setServerConnectionBackLog(4096);
         return l;
-    }
-
-    /**
-     * A fixed kernel send buffer per accepted connection: bounds the kernel memory a stalled
-     * device can hold (autotuning lets it grow to {@code tcp_wmem} max, 4 MB) and makes a stuck
-     * client reach its queue limit after kilobytes, not megabytes.
-     */
-    private static void limitSendBuffer(TCPNIOTransport transport, int bytes) {
-        org.glassfish.grizzly.nio.ChannelConfigurator base = transport.getChannelConfigurator();
-        transport.setChannelConfigurator(new org.glassfish.grizzly.nio.ChannelConfigurator() {
-            @Override
-            public void preConfigure(org.glassfish.grizzly.nio.NIOTransport t, java.nio.channels.SelectableChannel ch)
-                    throws IOException {
-                base.preConfigure(t, ch);
-                if (ch instanceof java.nio.channels.SocketChannel sc) {
-                    sc.socket().setSendBufferSize(bytes);
-                }
-            }
-
-            @Override
-            public void postConfigure(org.glassfish.grizzly.nio.NIOTransport t, java.nio.channels.SelectableChannel ch)
-                    throws IOException {
-                base.postConfigure(t, ch);
-            }
-        });
     }
 
     /** What {@code /healthz} reports. */
