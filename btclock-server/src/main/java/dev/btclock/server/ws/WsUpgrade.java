@@ -14,10 +14,15 @@ import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.util.ByteChunk;
+import org.glassfish.grizzly.http.util.DataChunk;
+import org.glassfish.grizzly.http.util.MimeHeaders;
 import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 
@@ -44,12 +49,28 @@ import java.util.Map;
  */
 public final class WsUpgrade implements AddOn {
 
-    private final Map<String, Protocol> paths;
+    /** The device paths and their protocols, side by side: a handful, compared as bytes. */
+    private final String[] paths;
+    private final Protocol[] protocols;
     private final ClientContext clients;
 
     WsUpgrade(Map<String, Protocol> paths, ClientContext clients) {
-        this.paths = Map.copyOf(paths);
+        this.paths = paths.keySet().toArray(String[]::new);
+        this.protocols = new Protocol[this.paths.length];
+        for (int i = 0; i < this.paths.length; i++) {
+            this.protocols[i] = paths.get(this.paths[i]);
+        }
         this.clients = clients;
+    }
+
+    /** The protocol served at {@code uri} (the request path, without query), or null. */
+    private Protocol protocolAt(DataChunk uri) {
+        for (int i = 0; i < paths.length; i++) {
+            if (uri.equals(paths[i])) {
+                return protocols[i];
+            }
+        }
+        return null;
     }
 
     @Override
@@ -78,22 +99,23 @@ public final class WsUpgrade implements AddOn {
                 return ctx.getInvokeAction();
             }
             Connection<?> connection = ctx.getConnection();
-            String key = request.getHeader("Sec-WebSocket-Key");
-            if (key == null || key.isBlank()) {
+            MimeHeaders headers = request.getHeaders();
+            byte[] key = bytes(headers.getValue("Sec-WebSocket-Key"));
+            if (key == null || Handshake.isBlank(key)) {
                 respondAndClose(connection, Handshake.BAD_REQUEST);
                 return ctx.getStopAction();
             }
-            Protocol protocol = paths.get(request.getRequestURI());
+            String subprotocols = text(headers.getValue("Sec-WebSocket-Protocol"));
+            Protocol protocol = protocolAt(request.getRequestURIRef().getRequestURIBC());
             if (protocol == null) {
-                respondAndClose(connection, concat(Handshake.accepted(key, request.getHeader("Sec-WebSocket-Protocol")),
-                        WsFrames.CLOSE_NO_STATUS));
+                respondAndClose(connection, concat(Handshake.accepted(key, subprotocols), WsFrames.CLOSE_NO_STATUS));
                 return ctx.getStopAction();
             }
-            if (!"13".equals(trimmed(request.getHeader("Sec-WebSocket-Version")))) {
+            if (!isVersion13(headers.getValue("Sec-WebSocket-Version"))) {
                 respondAndClose(connection, Handshake.VERSION_REQUIRED);
                 return ctx.getStopAction();
             }
-            byte[] response = Handshake.accepted(key, request.getHeader("Sec-WebSocket-Protocol"));
+            byte[] response = Handshake.accepted(key, subprotocols);
             Client client = new Client(protocol, connection, clients);
             leaveHttp(connection, client);
             clients.fanout().open(client); // the connect frames wait in the client, to leave with the response
@@ -130,14 +152,38 @@ public final class WsUpgrade implements AddOn {
         }
     }
 
+    /*
+     * The request's headers are read as Grizzly parsed them, in place: decoding each into a String
+     * (a charset decoder with its buffers per header) was a sixth of the garbage of a connect.
+     * The common spelling is compared as bytes; anything else takes the general, String way.
+     */
+
     private static boolean isWebSocketUpgrade(HttpRequestPacket request) {
-        String upgrade = request.getUpgrade();
-        return upgrade != null && request.getMethod() == Method.GET
-                && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+        DataChunk upgrade = request.getUpgradeDC();
+        return request.getMethod() == Method.GET && !upgrade.isNull()
+                && (upgrade.equalsIgnoreCase("websocket")
+                        || upgrade.toString().toLowerCase(Locale.ROOT).contains("websocket"));
     }
 
-    private static String trimmed(String s) {
-        return s == null ? null : s.trim();
+    private static boolean isVersion13(DataChunk version) {
+        return version != null && !version.isNull()
+                && (version.equals("13") || "13".equals(version.toString().trim()));
+    }
+
+    /** A header's value as its bytes (HTTP/1.1 carries ISO-8859-1), or null when it is absent. */
+    private static byte[] bytes(DataChunk value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.getType() == DataChunk.Type.Bytes) {
+            ByteChunk chunk = value.getByteChunk();
+            return Arrays.copyOfRange(chunk.getBuffer(), chunk.getStart(), chunk.getEnd());
+        }
+        return value.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String text(DataChunk value) {
+        return value == null || value.isNull() ? null : value.toString();
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

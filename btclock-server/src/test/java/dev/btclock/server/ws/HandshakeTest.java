@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HandshakeTest {
 
@@ -13,22 +15,28 @@ class HandshakeTest {
     private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
     @Test
-    void accept_isTheRfc6455ExampleValue() {
-        assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", Handshake.accept(KEY));
-    }
-
-    @Test
-    void accepted_isTheTsServersResponse_headerForHeader() {
+    void accepted_isTheTsServersResponse_headerForHeader_withTheRfc6455ExampleAccept() {
         assertEquals("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", ascii(Handshake.accepted(KEY, null)));
+                + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", ascii(Handshake.accepted(bytes(KEY), null)));
     }
 
     @Test
     void accepted_echoesTheFirstOfferedSubprotocol_whateverItIs() {
         assertEquals("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: arduino\r\n\r\n",
-                ascii(Handshake.accepted(" " + KEY + " ", " arduino , chat")));
-        assertArrayEquals(Handshake.accepted(KEY, null), Handshake.accepted(KEY, "  "));
+                ascii(Handshake.accepted(bytes(" " + KEY + "\t"), " arduino , chat")));
+        assertArrayEquals(Handshake.accepted(bytes(KEY), null), Handshake.accepted(bytes(KEY), "  "));
+    }
+
+    @Test
+    void aKeyOfWhiteSpaceOnly_isBlank() {
+        assertTrue(Handshake.isBlank(bytes("")));
+        assertTrue(Handshake.isBlank(bytes(" \t ")));
+        assertFalse(Handshake.isBlank(bytes(" x ")));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String ascii(byte[] b) {

@@ -141,6 +141,29 @@ class WsUpgradeTest {
         assertEquals(0, fanout.count(Protocol.V1) + fanout.count(Protocol.V2));
     }
 
+    @Test
+    void otherSpellingsOfTheUpgradeHeaders_areAcceptedAsTheCommonOne() throws Exception {
+        byte[] common;
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(handshake("/ws", "13"));
+            common = readHead(socket.getInputStream()).getBytes(StandardCharsets.US_ASCII);
+        }
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(("GET /ws?assets=bitcoin HTTP/1.1\r\nhost: x\r\nupgrade: WebSocket\r\n"
+                    + "connection: keep-alive, Upgrade\r\nsec-websocket-key:   " + KEY + "  \r\n"
+                    + "SEC-WEBSOCKET-VERSION:  13 \r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertEquals(latin1(common), readHead(socket.getInputStream()));
+        }
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: h2c, WebSocket/13\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Protocol: arduino, chat\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertEquals(latin1(common).replace("\r\n\r\n", "\r\nSec-WebSocket-Protocol: arduino\r\n\r\n"),
+                    readHead(socket.getInputStream()));
+        }
+        assertTrue(latin1(common).contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), latin1(common));
+    }
+
     private Socket connect() throws IOException {
         Socket socket = new Socket("127.0.0.1", listener.getPort());
         socket.setSoTimeout(5000);
