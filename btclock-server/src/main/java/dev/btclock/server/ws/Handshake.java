@@ -12,7 +12,7 @@ import java.util.Base64;
  *
  * <p>The key comes in as the header's bytes and the response is written straight into one array:
  * at thousands of connects per second the strings and builders of a text-based version were a
- * tenth of the garbage of a connect.
+ * sixth of the garbage of a connect.
  */
 final class Handshake {
 
@@ -44,7 +44,7 @@ final class Handshake {
 
     /** Whether {@code key} (the {@code Sec-WebSocket-Key} header's bytes) is empty or all white space. */
     static boolean isBlank(byte[] key) {
-        return trimmedStart(key) == trimmedEnd(key);
+        return trimmedStart(key) == key.length;
     }
 
     /**
@@ -75,7 +75,7 @@ final class Handshake {
         MessageDigest sha1 = SHA1.get();
         sha1.reset();
         int from = trimmedStart(key);
-        sha1.update(key, from, trimmedEnd(key) - from);
+        sha1.update(key, from, trimmedEnd(key, from) - from);
         sha1.update(WS_GUID);
         return Base64.getEncoder().encode(sha1.digest());
     }
@@ -94,8 +94,8 @@ final class Handshake {
         return i;
     }
 
-    private static int trimmedEnd(byte[] b) {
-        int start = trimmedStart(b);
+    /** The end of {@code b} without trailing white space, not before {@code start}. */
+    private static int trimmedEnd(byte[] b, int start) {
         int i = b.length;
         while (i > start && (b[i - 1] & 0xff) <= ' ') {
             i--;
