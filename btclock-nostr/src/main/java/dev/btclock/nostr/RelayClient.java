@@ -129,7 +129,7 @@ public final class RelayClient implements AutoCloseable {
 
     /** Connects (once; the caller makes a new client when {@link #connected()} turns false). */
     public CompletableFuture<Void> connect() {
-        http = HttpClient.newBuilder().connectTimeout(okTimeout).build();
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(okTimeout).build();
         return http.newWebSocketBuilder().connectTimeout(okTimeout).buildAsync(url, new Listener())
                 .thenAccept(ws -> {
                     socket = ws;

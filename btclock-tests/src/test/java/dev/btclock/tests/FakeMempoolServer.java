@@ -36,6 +36,9 @@ public final class FakeMempoolServer implements AutoCloseable {
 
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final List<String> received = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger rejectedUpgrades = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger restAnswered = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int restStatus = 200;
     private volatile long height = 870123;
     private volatile String blockId = "0000000000000000000aaa";
     private volatile double medianFee = 12.5;
@@ -60,6 +63,8 @@ public final class FakeMempoolServer implements AutoCloseable {
         http = new HttpServer();
         NetworkListener l = new NetworkListener("fake", "127.0.0.1", p);
         WsContainer container = new WsContainer(1 << 20);
+        // Registered before Tyrus's add-on, so it sees every request first.
+        l.registerAddOn(new UpgradeOnlyToWebSocket());
         l.registerAddOn(new WebSocketAddOn(container, "/"));
         // mempool.space does not cut a quiet subscriber; Grizzly's keep-alive idle filter would, after
         // 30 s, which raced the driver's own 30 s ping and dropped the upstream with 1006 under load.
@@ -139,6 +144,27 @@ public final class FakeMempoolServer implements AutoCloseable {
         return sessions.size();
     }
 
+    /** Makes every REST call answer {@code status} (an outage of the REST side); 200 serves again. */
+    public void restStatus(int status) {
+        this.restStatus = status;
+    }
+
+    /** REST calls answered with 200 so far. */
+    public int restAnswered() {
+        return restAnswered.get();
+    }
+
+    /** Closes every WebSocket client's connection (1011), as a restarting backend does; REST goes on. */
+    public void dropClients() {
+        for (Session s : sessions) {
+            try {
+                s.close(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "restarting"));
+            } catch (IOException | RuntimeException e) {
+                // already gone
+            }
+        }
+    }
+
     /** Every text message clients sent, in order. */
     public List<String> received() {
         return received;
@@ -180,6 +206,11 @@ public final class FakeMempoolServer implements AutoCloseable {
     private final class Rest extends HttpHandler {
         @Override
         public void service(Request req, Response res) throws Exception {
+            if (restStatus != 200) {
+                res.setStatus(restStatus);
+                return;
+            }
+            restAnswered.incrementAndGet();
             String body;
             String type = "application/json";
             switch (req.getRequestURI()) {
@@ -199,6 +230,47 @@ public final class FakeMempoolServer implements AutoCloseable {
             res.setContentLength(b.length);
             res.getOutputStream().write(b);
         }
+    }
+
+    /**
+     * mempool's backend attaches its WebSocket server to the HTTP server itself, so Node hands it
+     * every request that carries {@code Upgrade}, and the {@code ws} library answers anything that
+     * is not a WebSocket handshake (an {@code h2c} upgrade offered on a REST call, say) with 400,
+     * before any route sees it. The fake does the same.
+     */
+    private final class UpgradeOnlyToWebSocket implements org.glassfish.grizzly.http.server.AddOn {
+        @Override
+        public void setup(NetworkListener listener, org.glassfish.grizzly.filterchain.FilterChainBuilder builder) {
+            int idx = builder.indexOfType(org.glassfish.grizzly.http.server.HttpServerFilter.class);
+            builder.add(idx, new org.glassfish.grizzly.filterchain.BaseFilter() {
+                @Override
+                public org.glassfish.grizzly.filterchain.NextAction handleRead(
+                        org.glassfish.grizzly.filterchain.FilterChainContext ctx) throws IOException {
+                    if (ctx.getMessage() instanceof org.glassfish.grizzly.http.HttpContent content
+                            && content.getHttpHeader() instanceof org.glassfish.grizzly.http.HttpRequestPacket request) {
+                        String upgrade = request.getHeader("Upgrade");
+                        if (upgrade != null && !upgrade.equalsIgnoreCase("websocket")) {
+                            rejectedUpgrades.incrementAndGet();
+                            byte[] body = "Invalid Upgrade header".getBytes(StandardCharsets.US_ASCII);
+                            byte[] head = ("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/html\r\n"
+                                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                            byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+                            System.arraycopy(body, 0, all, head.length, body.length);
+                            org.glassfish.grizzly.Connection<?> c = ctx.getConnection();
+                            c.write(org.glassfish.grizzly.memory.Buffers.wrap(c.getMemoryManager(), all));
+                            c.closeSilently();
+                            return ctx.getStopAction();
+                        }
+                    }
+                    return ctx.getInvokeAction();
+                }
+            });
+        }
+    }
+
+    /** How many requests were refused with 400 for offering an upgrade to something other than WebSocket. */
+    public int rejectedUpgrades() {
+        return rejectedUpgrades.get();
     }
 
     /** One mempool WebSocket client. */

@@ -16,7 +16,7 @@ import java.util.Map;
 /** Starts the production server assembly on loopback ports against a fake upstream. */
 public final class TestServer {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private TestServer() {
     }

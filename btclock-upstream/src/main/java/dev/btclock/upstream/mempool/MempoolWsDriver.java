@@ -63,6 +63,8 @@ public final class MempoolWsDriver implements UpstreamDriver {
     private volatile long lastFrameNanos;
     private volatile long pingSentNanos;
     private volatile String detail = "not started";
+    /** Whether the last REST bootstrap failed (its warning was logged). */
+    private volatile boolean bootstrapFailing;
 
     /**
      * A driver for {@code instance}.
@@ -91,7 +93,10 @@ public final class MempoolWsDriver implements UpstreamDriver {
         this.sink = Objects.requireNonNull(sink, "sink");
         loop = Executors.newSingleThreadScheduledExecutor(daemon("btclock-mempool-ws"));
         httpPool = Executors.newFixedThreadPool(2, daemon("btclock-mempool-http"));
-        http = HttpClient.newBuilder().connectTimeout(timeout).executor(httpPool).build();
+        // HTTP/1.1 only: on http:// URLs the JDK client would otherwise offer an h2c upgrade, and a
+        // mempool backend, whose WebSocket server takes every request carrying Upgrade, answers 400.
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .executor(httpPool).build();
         detail = "connecting";
         LOG.info("mempool-ws: connecting to {} (REST {})", instance.webSocket(), instance.restBase());
         loop.execute(this::connect);
@@ -186,35 +191,56 @@ public final class MempoolWsDriver implements UpstreamDriver {
         }
     }
 
-    /** REST values so that data exists before (or without) the WebSocket; each failure is logged and skipped. */
+    /**
+     * REST values so that data exists before (or without) the WebSocket; a failed request is skipped.
+     * A bootstrap that fails is logged at warn once, with the first failure, until one succeeds again.
+     */
     private void bootstrap() {
         Instant now = clock.instant();
-        fetch("/api/blocks/tip/height", body -> emit(List.of(messages.tipHeight(body, now))));
-        fetch("/api/v1/fees/mempool-blocks", body -> messages.mempoolBlocks(body, now).ifPresent(e -> emit(List.of(e))));
-        fetch("/api/v1/prices", body -> emit(messages.prices(body, now)));
+        String failure = fetch("/api/blocks/tip/height", body -> emit(List.of(messages.tipHeight(body, now))));
+        failure = first(failure, fetch("/api/v1/fees/mempool-blocks",
+                body -> messages.mempoolBlocks(body, now).ifPresent(e -> emit(List.of(e)))));
+        failure = first(failure, fetch("/api/v1/prices", body -> emit(messages.prices(body, now))));
+        if (failure != null && !bootstrapFailing) {
+            bootstrapFailing = true;
+            LOG.warn("mempool-ws: REST bootstrap from {} failed: {} (retried at every reconnect; logged again once it works)",
+                    instance.restBase(), failure);
+        } else if (failure == null && bootstrapFailing) {
+            bootstrapFailing = false;
+            LOG.info("mempool-ws: REST bootstrap from {} works again", instance.restBase());
+        }
     }
 
-    private void fetch(String path, Consumer<String> onBody) {
+    private static String first(String a, String b) {
+        return a != null ? a : b;
+    }
+
+    /** GETs {@code path} and hands a 200 body to {@code onBody}; returns why it failed, or null. */
+    private String fetch(String path, Consumer<String> onBody) {
         URI uri = instance.rest(path);
         try {
             HttpClient client = http;
             if (client == null) {
-                return;
+                return null;
             }
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 LOG.debug("mempool-ws: bootstrap {} answered {}", uri, r.statusCode());
-                return;
+                return "GET " + path + " answered HTTP " + r.statusCode();
             }
             lastEvent = clock.instant();
             onBody.accept(r.body());
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         } catch (MalformedUpstreamData e) {
             LOG.warn("mempool-ws: bootstrap {} skipped: {}", uri, e.getMessage());
+            return null;
         } catch (Exception e) {
             LOG.debug("mempool-ws: bootstrap {} failed: {}", uri, rootCause(e));
+            return "GET " + path + ": " + rootCause(e);
         }
     }
 
