@@ -11,4 +11,4 @@ WORKDIR /app
 COPY --from=build /src/btclock-server/target/btclock-server.jar /app/btclock-server.jar
 USER btclock
 EXPOSE 8080 9090
-ENTRYPOINT ["java", "-Xmx512m", "-Xmn16m", "-XX:+UseParallelGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-jar", "/app/btclock-server.jar"]
+ENTRYPOINT ["java", "-Xmx512m", "-Xmn16m", "-XX:+UseParallelGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/btclock-server.jar"]

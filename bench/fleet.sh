@@ -9,7 +9,7 @@
 #   NODES    default 3
 #   N        default 19000 (clients per node; the file limit here is 20000 per process)
 #   CHANGES  default 20
-#   JVM_FLAGS (env) default "-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1" (as run.sh); JAVA_HOME (env) default JDK 17
+#   JVM_FLAGS (env) default "-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError" (as run.sh); JAVA_HOME (env) default JDK 17
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -17,7 +17,7 @@ NODES=${1:-3}
 N=${2:-19000}
 CHANGES=${3:-20}
 BUS_PORT=${BUS_PORT:-6391}
-export JVM_FLAGS=${JVM_FLAGS:-"-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1"}
+export JVM_FLAGS=${JVM_FLAGS:-"-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError"}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java
 command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 

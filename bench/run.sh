@@ -8,7 +8,7 @@
 #   NS       default "19000" (the file limit here is 20000 per process)
 #   REPS     default 3
 #   generator flags, e.g. the v2 variant: bench/run.sh "java17 java25" 19000 3 -v2 -ws-path /api/v2/ws
-#   JVM_FLAGS (env) default "-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1": the production flags (README "Deployment"), heap fixed
+#   JVM_FLAGS (env) default "-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError": the production flags (README "Deployment"), heap fixed
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -16,7 +16,7 @@ SERVERS=${1:-"floor node go java17 java25"}
 NS=${2:-19000}
 REPS=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
-export JVM_FLAGS=${JVM_FLAGS:-"-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1"}
+export JVM_FLAGS=${JVM_FLAGS:-"-Xms512m -Xmx512m -Xmn16m -XX:+UseParallelGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError"}
 
 source "$HERE/harness/build.sh"
 bench_packages
