@@ -1,6 +1,7 @@
 package dev.btclock.server;
 
 import dev.btclock.core.config.ConfigException;
+import dev.btclock.server.guard.FatalErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -22,12 +23,20 @@ public final class Main {
 
     /** Grizzly logs through java.util.logging; this keeps their level from being garbage-collected. */
     private static final java.util.logging.Logger GLASSFISH = java.util.logging.Logger.getLogger("org.glassfish");
+    /**
+     * Grizzly's filter chain logs a warning with a stack trace for every request it cannot parse:
+     * one line per 65-byte request from anyone. The server counts and logs those itself.
+     */
+    private static final java.util.logging.Logger FILTER_CHAIN =
+            java.util.logging.Logger.getLogger("org.glassfish.grizzly.filterchain.DefaultFilterChain");
 
     private Main() {
     }
 
     /** The entry point; arguments are not used (configuration is by environment). */
     public static void main(String[] args) throws InterruptedException {
+        // Any thread that dies of an Error ends the process (exit 3), so that a supervisor restarts it.
+        FatalErrors.EXIT.installAsDefault();
         Map<String, String> env;
         try {
             env = DotEnv.merged(Path.of(""), System.getenv());
@@ -78,7 +87,9 @@ public final class Main {
         System.setProperty("org.slf4j.simpleLogger.levelInBrackets", "true");
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        GLASSFISH.setLevel(l.equals("debug") || l.equals("trace") ? Level.FINE : Level.WARNING);
+        boolean debug = l.equals("debug") || l.equals("trace");
+        GLASSFISH.setLevel(debug ? Level.FINE : Level.WARNING);
+        FILTER_CHAIN.setLevel(debug ? Level.FINE : Level.SEVERE);
     }
 
     private static void logFileLimit(Logger log) {

@@ -12,6 +12,11 @@ import dev.btclock.core.event.PriceUpdate;
 import dev.btclock.core.plugin.ProviderLookup;
 import dev.btclock.core.state.MarketState;
 import dev.btclock.core.state.Snapshot;
+import dev.btclock.server.guard.AcceptBackoff;
+import dev.btclock.server.guard.FatalErrors;
+import dev.btclock.server.guard.InboundBudget;
+import dev.btclock.server.guard.Rejections;
+import dev.btclock.server.guard.RequestGuard;
 import dev.btclock.server.http.ApiHandler;
 import dev.btclock.server.http.HeaderDeadline;
 import dev.btclock.server.http.HealthCheck;
@@ -24,6 +29,7 @@ import dev.btclock.upstream.failover.Upstreams;
 import dev.btclock.upstream.spi.Drivers;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import dev.btclock.upstream.spi.UpstreamDriverProvider;
+import org.glassfish.grizzly.TransportProbe;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -38,6 +44,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The whole server wired by hand: upstream driver → bus → market state → fan-out, plus REST,
@@ -49,6 +57,9 @@ public final class ServerAssembly implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerAssembly.class);
     private static final String LISTENER = "btclock";
+    /** Largest request head (request line and headers): a device's is about 200 bytes, a browser's a few KB. */
+    private static final int MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+    private static final int MAX_REQUEST_HEADERS = 64;
 
     private final ServerConfig config;
     private final MarketState state = new MarketState();
@@ -61,31 +72,45 @@ public final class ServerAssembly implements AutoCloseable {
     private UpstreamSupervisor spare;
     private final ClientSupervisor clients;
     private final HeaderDeadline headerDeadline;
+    private final InboundBudget budget;
+    private final Rejections rejections = new Rejections(Duration.ofMinutes(1));
+    private final FatalErrors fatal;
+    /** Resumes accepting after a pause at the open-file limit; its thread starts with the first pause. */
+    private final ScheduledExecutorService acceptTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "btclock-accept-backoff");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile dev.btclock.nostr.NostrPublisher nostr;
     private HttpServer http;
     private HttpServer metricsHttp;
     private volatile boolean closed;
 
     private ServerAssembly(ServerConfig config, EventBus bus, UpstreamSupervisor first,
-                           java.util.function.Supplier<UpstreamSupervisor> upstreams, boolean jvmMetrics) {
+                           java.util.function.Supplier<UpstreamSupervisor> upstreams, boolean jvmMetrics, FatalErrors fatal) {
         this.config = config;
         this.bus = bus;
         this.spare = first;
         this.upstreams = upstreams;
+        this.fatal = fatal;
         this.metrics = new ServerMetrics(jvmMetrics);
         this.fanout = new Fanout(metrics);
-        this.headerDeadline = new HeaderDeadline(config.headerTimeout());
-        this.clients = new ClientSupervisor(fanout, metrics, config.queueFrames(), config.maxMessageBytes(),
-                config.pingInterval(), config.idleTimeout(), config.priceRepush());
-    }
-
-    /** Starts with the providers found on the class path; the production entry point. */
-    public static ServerAssembly start(ServerConfig config) throws IOException {
-        return start(config, Drivers.installed(), Buses.installed(), true);
+        this.headerDeadline = new HeaderDeadline(config.headerTimeout(), fatal);
+        this.budget = new InboundBudget(config.inboundBudgetBytes());
+        this.clients = new ClientSupervisor(fanout, metrics, config.ws(), budget, rejections, fatal);
     }
 
     /**
-     * Starts with the given providers.
+     * Starts with the providers found on the class path; the production entry point. A fatal
+     * error in a server thread ends the process ({@link FatalErrors#EXIT}).
+     */
+    public static ServerAssembly start(ServerConfig config) throws IOException {
+        return start(config, Drivers.installed(), Buses.installed(), true, FatalErrors.EXIT);
+    }
+
+    /**
+     * Starts with the given providers; fatal errors in server threads are only logged (the
+     * process belongs to the caller: tests, embedders).
      *
      * @param jvmMetrics whether to export JVM metrics (once per process)
      * @throws ConfigException listing every bad setting, before any port is opened
@@ -93,6 +118,20 @@ public final class ServerAssembly implements AutoCloseable {
      */
     public static ServerAssembly start(ServerConfig config, ProviderLookup<UpstreamDriverProvider> drivers,
                                        ProviderLookup<BusProvider> buses, boolean jvmMetrics) throws IOException {
+        return start(config, drivers, buses, jvmMetrics, FatalErrors.LOG_ONLY);
+    }
+
+    /**
+     * Starts with the given providers and what to do when a server thread meets an {@link Error}.
+     *
+     * @param jvmMetrics whether to export JVM metrics (once per process)
+     * @param fatal      called for every {@link Error} in a server thread ({@link FatalErrors#EXIT} in production)
+     * @throws ConfigException listing every bad setting, before any port is opened
+     * @throws IOException     when a port cannot be bound
+     */
+    public static ServerAssembly start(ServerConfig config, ProviderLookup<UpstreamDriverProvider> drivers,
+                                       ProviderLookup<BusProvider> buses, boolean jvmMetrics, FatalErrors fatal)
+            throws IOException {
         List<String> problems = new ArrayList<>();
         EventBus bus = null;
         UpstreamSupervisor driver = null;
@@ -118,7 +157,7 @@ public final class ServerAssembly implements AutoCloseable {
         LOG.info("upstream drivers available: {}; running {}. buses available: {}; using {} (BROKER)",
                 drivers.names(), driver.drivers().stream().map(UpstreamDriver::name).toList(), buses.names(), config.broker());
         ServerAssembly a = new ServerAssembly(config, bus, driver,
-                () -> Upstreams.supervisor(config.settings(), drivers, Clock.systemUTC()), jvmMetrics);
+                () -> Upstreams.supervisor(config.settings(), drivers, Clock.systemUTC()), jvmMetrics, fatal);
         try {
             a.startAll();
         } catch (IOException | RuntimeException e) {
@@ -131,6 +170,8 @@ public final class ServerAssembly implements AutoCloseable {
     private void startAll() throws IOException {
         metrics.clients(fanout::count);
         metrics.headerTimeouts(headerDeadline::closedCount);
+        metrics.inboundBudget(budget::used, budget.limit());
+        metrics.refusals(rejections::counts);
         metrics.upstream(this::upstream, this::lastEventAgeSeconds);
         metrics.leader(() -> bus.leadership().isLeader());
         if (bus.nodeId() != null) {
@@ -150,10 +191,15 @@ public final class ServerAssembly implements AutoCloseable {
         http = new HttpServer();
         NetworkListener listener = listener(config.listen());
         AcceptedSockets.install(listener.getTransport(), config.sendBufferBytes());
-        listener.setMaxHttpHeaderSize(16 * 1024);
-        listener.setMaxRequestHeaders(64);
+        listener.setMaxHttpHeaderSize(MAX_REQUEST_HEAD_BYTES);
+        listener.setMaxRequestHeaders(MAX_REQUEST_HEADERS);
+        // In this order: the guard checks a request's framing before the deadline and the upgrade see it.
+        listener.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
         listener.registerAddOn(headerDeadline);
         listener.registerAddOn(clients.upgrades());
+        AcceptBackoff backoff = new AcceptBackoff(listener.getTransport().getIOStrategy(), acceptTimer);
+        listener.getTransport().setIOStrategy(backoff);
+        metrics.acceptPauses(backoff::pauses);
         http.addListener(listener);
         http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, this::health), "/");
         http.start();
@@ -163,6 +209,9 @@ public final class ServerAssembly implements AutoCloseable {
         if (config.metrics() != null) {
             metricsHttp = new HttpServer();
             NetworkListener ml = listener(config.metrics());
+            ml.setMaxHttpHeaderSize(MAX_REQUEST_HEAD_BYTES);
+            ml.setMaxRequestHeaders(MAX_REQUEST_HEADERS);
+            ml.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
             ml.registerAddOn(headerDeadline);
             metricsHttp.addListener(ml);
             HttpHandler handler = new MetricsHandler(metrics, this::health);
@@ -219,9 +268,16 @@ public final class ServerAssembly implements AutoCloseable {
         bus.publish(e);
     }
 
-    private static NetworkListener listener(HostPort at) {
+    private NetworkListener listener(HostPort at) {
         NetworkListener l = new NetworkListener(LISTENER, at.bindHost(), at.port());
         TCPNIOTransport t = l.getTransport();
+        // A selector thread that meets an Error reports it here and goes on, broken: end the process.
+        t.getMonitoringConfig().addProbes(new TransportProbe.Adapter() {
+            @Override
+            public void onErrorEvent(org.glassfish.grizzly.Transport transport, Throwable error) {
+                fatal.ifError("the Grizzly selector", error);
+            }
+        });
         t.setSelectorRunnersCount(Math.max(1, Runtime.getRuntime().availableProcessors()));
         t.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().setPoolName("btclock-worker")
                 .setCorePoolSize(4).setMaxPoolSize(4));
@@ -347,6 +403,7 @@ public final class ServerAssembly implements AutoCloseable {
             metricsHttp.shutdownNow();
         }
         headerDeadline.close();
+        acceptTimer.shutdownNow();
         LOG.info("stopped");
     }
 

@@ -2,6 +2,8 @@ package dev.btclock.server;
 
 import dev.btclock.core.config.HostPort;
 import dev.btclock.core.config.Settings;
+import dev.btclock.server.guard.InboundBudget;
+import dev.btclock.server.ws.WsSettings;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -12,24 +14,21 @@ import java.util.Set;
  * The server's own settings (the README's table), read from environment-style names. Driver and
  * bus settings travel in {@link #settings()} to their providers, which validate them.
  *
- * @param listen          {@code LISTEN_ADDR}: device WebSockets, REST and health (default {@code :8080})
- * @param metrics         {@code METRICS_ADDR}: {@code /metrics} and {@code /healthz} (default {@code :9090}); null when {@code off}
- * @param upstream        {@code UPSTREAM}: driver name (default {@code mempool-ws})
- * @param broker          {@code BROKER}: bus name (default {@code inproc})
- * @param logLevel        {@code LOGLEVEL}: trace, debug, info, warn or error (default {@code info})
- * @param pingInterval    {@code WS_PING_SECONDS}: server ping cadence (default 25 s)
- * @param idleTimeout     {@code WS_IDLE_TIMEOUT_SECONDS}: silence after which a client is closed (default 75 s, at least 60)
- * @param queueFrames     {@code WS_QUEUE_FRAMES}: per-client outbound queue (default 256)
- * @param maxMessageBytes {@code WS_MAX_MESSAGE_BYTES}: largest client frame (default 32768)
- * @param headerTimeout   {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
- * @param sendBufferBytes {@code WS_SEND_BUFFER_BYTES}: kernel send buffer per connection (default 65536; 0 = kernel autotuning)
- * @param priceRepush     {@code PRICE_REPUSH_SECONDS}: re-send a price unchanged for this long (default 0 = off)
- * @param nostr           Nostr publishing ({@code PUBLISH_TO_NOSTR} and friends), or null when off
- * @param settings        every setting, for drivers and buses
+ * @param listen             {@code LISTEN_ADDR}: device WebSockets, REST and health (default {@code :8080})
+ * @param metrics            {@code METRICS_ADDR}: {@code /metrics} and {@code /healthz} (default {@code :9090}); null when {@code off}
+ * @param upstream           {@code UPSTREAM}: driver name (default {@code mempool-ws})
+ * @param broker             {@code BROKER}: bus name (default {@code inproc})
+ * @param logLevel           {@code LOGLEVEL}: trace, debug, info, warn or error (default {@code info})
+ * @param ws                 the device WebSocket layer's limits and timings ({@code WS_*}, {@code PRICE_REPUSH_SECONDS})
+ * @param headerTimeout      {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
+ * @param sendBufferBytes    {@code WS_SEND_BUFFER_BYTES}: kernel send buffer per connection (default 65536; 0 = kernel autotuning)
+ * @param inboundBudgetBytes {@code INBOUND_BUDGET_BYTES}: unfinished request heads and WebSocket messages of all
+ *                           connections together (default a sixteenth of the heap, at most 32 MiB)
+ * @param nostr              Nostr publishing ({@code PUBLISH_TO_NOSTR} and friends), or null when off
+ * @param settings           every setting, for drivers and buses
  */
 public record ServerConfig(HostPort listen, HostPort metrics, String upstream, String broker, String logLevel,
-                           Duration pingInterval, Duration idleTimeout, int queueFrames, int maxMessageBytes,
-                           Duration headerTimeout, int sendBufferBytes, Duration priceRepush,
+                           WsSettings ws, Duration headerTimeout, int sendBufferBytes, long inboundBudgetBytes,
                            NostrConfig nostr, Map<String, String> settings) {
 
     /**
@@ -82,6 +81,12 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
         settings = Map.copyOf(settings);
     }
 
+    /** This configuration with other WebSocket limits and timings (tests need sub-minute idle timeouts). */
+    public ServerConfig withWs(WsSettings other) {
+        return new ServerConfig(listen, metrics, upstream, broker, logLevel, other, headerTimeout, sendBufferBytes,
+                inboundBudgetBytes, nostr, settings);
+    }
+
     /**
      * Reads and validates every server setting.
      *
@@ -105,7 +110,10 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
             s.problem("WS_IDLE_TIMEOUT_SECONDS", "must be longer than WS_PING_SECONDS (" + ping.toSeconds() + ")");
         }
         int queue = s.integer("WS_QUEUE_FRAMES", 256, 1, 65536);
-        int maxMessage = s.integer("WS_MAX_MESSAGE_BYTES", 32768, 1024, 65536);
+        int maxMessage = s.integer("WS_MAX_MESSAGE_BYTES", 1024, 128, 65536);
+        Duration messageTimeout = s.seconds("WS_MESSAGE_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
+        Duration v1Delay = Duration.ofMillis(s.integer("WS_V1_CONNECT_DELAY_MS", 500, 0, 10_000));
+        long budget = s.integer("INBOUND_BUDGET_BYTES", (int) InboundBudget.defaultBytes(), 65536, Integer.MAX_VALUE);
         Duration header = s.seconds("HTTP_HEADER_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
@@ -114,7 +122,7 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
             s.problem("METRICS_ADDR", "must use another port than LISTEN_ADDR (" + listen.port() + ")");
         }
         s.check();
-        return new ServerConfig(listen, metrics, upstream, broker, level, ping, idle, queue, maxMessage, header, sendBuffer, repush, nostr,
-                env);
+        WsSettings ws = new WsSettings(queue, maxMessage, messageTimeout, ping, idle, repush, v1Delay);
+        return new ServerConfig(listen, metrics, upstream, broker, level, ws, header, sendBuffer, budget, nostr, env);
     }
 }

@@ -36,12 +36,32 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess launch(Map<String, String> env) throws IOException {
+        return launch(java("-jar", JAR.toAbsolutePath().toString()), env);
+    }
+
+    /** {@code java} of this JVM with {@code args}, checking that the server jar was built. */
+    static List<String> java(String... args) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException("build the server jar first: " + JAR.toAbsolutePath());
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-jar", JAR.toAbsolutePath().toString()))
-                .redirectErrorStream(true);
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** {@code command} run by bash after {@code ulimit -n limit}: a process with few descriptors. */
+    static List<String> withOpenFileLimit(int limit, List<String> command) {
+        StringBuilder sh = new StringBuilder("ulimit -n ").append(limit).append(" && exec");
+        for (String part : command) {
+            sh.append(" '").append(part.replace("'", "'\\''")).append('\'');
+        }
+        return List.of("bash", "-c", sh.toString());
+    }
+
+    /** Runs {@code command} (the server, one way or another) in an empty directory with a clean environment plus {@code env}. */
+    static ServerProcess launch(List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.directory(Files.createTempDirectory("btclock-process").toFile());
         pb.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME"));
         pb.environment().putAll(env);

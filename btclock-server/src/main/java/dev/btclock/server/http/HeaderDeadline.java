@@ -45,8 +45,8 @@ public final class HeaderDeadline implements AddOn, AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private final LongAdder closed = new LongAdder();
 
-    /** A deadline of {@code timeout} for every request head, swept by a daemon thread. */
-    public HeaderDeadline(Duration timeout) {
+    /** A deadline of {@code timeout} for every request head, swept by a daemon thread whose errors go to {@code fatal}. */
+    public HeaderDeadline(Duration timeout, dev.btclock.server.guard.FatalErrors fatal) {
         this.timeoutNanos = timeout.toNanos();
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "btclock-header-deadline");
@@ -54,7 +54,8 @@ public final class HeaderDeadline implements AddOn, AutoCloseable {
             return t;
         });
         long period = Math.max(100, timeout.toMillis() / 4);
-        sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(fatal.guard("the header deadline sweeper", this::sweep), period, period,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Connections closed for missing their deadline so far. */
@@ -107,8 +108,9 @@ public final class HeaderDeadline implements AddOn, AutoCloseable {
             if (ctx.getMessage() instanceof HttpContent content
                     && content.getHttpHeader() instanceof HttpRequestPacket request) {
                 Connection<?> c = ctx.getConnection();
-                if (request.isUpgrade()) {
-                    // From here on the WebSocket ping/idle reaper watches the connection.
+                if (request.isUpgrade() && HeaderLists.upgradesToWebSocket(request)) {
+                    // From here on the WebSocket ping/idle reaper watches the connection (a refused
+                    // handshake is closed at once). An upgrade to anything else is served as HTTP.
                     armed.remove(c);
                 } else if (content.isLast()) {
                     // The next request on this keep-alive connection gets its own deadline.

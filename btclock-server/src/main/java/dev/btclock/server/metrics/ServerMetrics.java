@@ -39,6 +39,9 @@ public final class ServerMetrics {
     private final Map<Protocol, PeakWindow> queuePeaks = new EnumMap<>(Protocol.class);
     private final Counter upstreamEvents;
     private final Counter idleClosed;
+    private final Counter protocolErrors;
+    private final Counter messageTimeouts;
+    private final Counter inboundEvictions;
 
     /** Registers every metric; JVM metrics too when {@code jvm} is true (once per process). */
     public ServerMetrics(boolean jvm) {
@@ -63,6 +66,16 @@ public final class ServerMetrics {
                 .help("Events received from the upstream, by kind").labelNames("kind").register(registry);
         idleClosed = Counter.builder().name("btclock_ws_idle_closed_total")
                 .help("Clients closed because they stayed silent past the idle timeout").register(registry);
+        protocolErrors = Counter.builder().name("btclock_ws_protocol_errors_total")
+                .help("Clients closed for breaking RFC 6455, by close code (1002 protocol, 1007 not UTF-8, 1009 too big)")
+                .labelNames("code").register(registry);
+        messageTimeouts = Counter.builder().name("btclock_ws_message_timeouts_total")
+                .help("Clients closed (1008) for leaving a frame or message unfinished past WS_MESSAGE_TIMEOUT_SECONDS")
+                .register(registry);
+        inboundEvictions = Counter.builder().name("btclock_inbound_evictions_total")
+                .help("Connections closed because all connections together held more unfinished input than INBOUND_BUDGET_BYTES "
+                        + "and they held the most, by kind (websocket, http)")
+                .labelNames("kind").register(registry);
         if (jvm) {
             JvmMetrics.builder().register(registry);
         }
@@ -158,6 +171,35 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    /** Adds the gauges of the inbound budget: bytes held now and the limit. */
+    public void inboundBudget(LongSupplier used, long limit) {
+        GaugeWithCallback.builder().name("btclock_inbound_buffered_bytes")
+                .help("Bytes of unfinished request heads and WebSocket messages held by all connections")
+                .callback(cb -> cb.call(used.getAsLong()))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_inbound_budget_bytes")
+                .help("INBOUND_BUDGET_BYTES: what all connections together may hold before the largest are closed")
+                .callback(cb -> cb.call(limit))
+                .register(registry);
+    }
+
+    /** Adds the counter of refused requests and handshakes, read from {@code counts} (reason to count). */
+    public void refusals(Supplier<Map<String, Long>> counts) {
+        CounterWithCallback.builder().name("btclock_requests_refused_total")
+                .help("HTTP requests and WebSocket handshakes refused for what they sent, by reason")
+                .labelNames("reason")
+                .callback(cb -> counts.get().forEach((reason, n) -> cb.call(n, reason)))
+                .register(registry);
+    }
+
+    /** Adds the counter of times accepting paused at the open-file limit. */
+    public void acceptPauses(LongSupplier pauses) {
+        CounterWithCallback.builder().name("btclock_accept_paused_total")
+                .help("Times the listener stopped accepting for a moment because the open-file limit was reached")
+                .callback(cb -> cb.call(pauses.getAsLong()))
+                .register(registry);
+    }
+
     /** Adds the counter of connections closed for not sending a complete request head in time. */
     public void headerTimeouts(java.util.function.LongSupplier closed) {
         CounterWithCallback.builder().name("btclock_http_header_timeouts_total")
@@ -191,6 +233,26 @@ public final class ServerMetrics {
     /** One upstream event of {@code kind} ({@code price}, {@code block}, {@code fee}). */
     public void upstreamEvent(String kind) {
         upstreamEvents.labelValues(kind).inc();
+    }
+
+    /** One client closed for breaking the protocol with close code {@code code}. */
+    public void protocolError(int code) {
+        protocolErrors.labelValues(Integer.toString(code)).inc();
+    }
+
+    /** One client closed for an unfinished frame or message past the message timeout. */
+    public void messageTimeout() {
+        messageTimeouts.inc();
+    }
+
+    /** One connection of {@code kind} ({@code websocket}, {@code http}) closed by the inbound budget. */
+    public void inboundEvicted(String kind) {
+        inboundEvictions.labelValues(kind).inc();
+    }
+
+    /** Connections of {@code kind} closed by the inbound budget so far. */
+    public long inboundEvictions(String kind) {
+        return (long) inboundEvictions.labelValues(kind).get();
     }
 
     /** One client closed by the idle reaper. */

@@ -49,15 +49,23 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     private static final AtomicInteger CREATED = new AtomicInteger();
     /** What devices send is small: one buffer per reading thread, never one per connection. */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4096));
+    /** RFC 6455 §7.4.1: policy violation. */
+    private static final int POLICY_VIOLATION = 1008;
     /** Reads per readiness event: a flooding client cannot hold a Grizzly thread for long. */
     private static final int MAX_READS = 16;
 
     /** Upgraded, the handshake's response not written yet: frames wait, unbounded, to leave with it. */
     private static final int OPENING = 0;
     private static final int OPEN = 1;
-    /** A close frame is being sent; the connection closes once it is out. */
+    /** A close frame is being sent; the sending side is shut once it is out. */
     private static final int CLOSING = 2;
-    private static final int DEAD = 3;
+    /**
+     * The close frame is out and the sending side shut (FIN): whatever the client still sends is
+     * read and dropped until it closes too, so that unread bytes never turn the server's close
+     * into a reset that could destroy the close frame on its way.
+     */
+    private static final int DRAINING = 3;
+    private static final int DEAD = 4;
 
     private final Protocol protocol;
     private final Connection<?> connection;
@@ -72,7 +80,13 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     /** Whether some thread owns the write side (writing, or waiting for Grizzly to finish a frame). Guarded by this. */
     private boolean writing = true;
     private int state = OPENING;
+    /** Queued frames wait for {@link #releaseHeld}: the write side stays owned while they do. Guarded by this. */
+    private volatile boolean holding;
+    /** Holding, with nothing in flight: whoever ends the hold writes the queue. Guarded by this. */
+    private boolean heldIdle;
     private volatile long lastHeardNanos = System.nanoTime();
+    /** When the client entered {@link #DRAINING}, or 0. */
+    private volatile long drainingSinceNanos;
 
     /** Creation order (never negative), which spreads the server's pings over their interval. */
     final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
@@ -85,7 +99,8 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         this.connection = connection;
         this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
         this.context = context;
-        this.reader = new FrameReader(context.maxMessageBytes());
+        // v2 clients send binary subscribe messages; nothing else a client sends is ever read.
+        this.reader = new FrameReader(context.maxMessageBytes(), protocol == Protocol.V2, this, context.budget());
     }
 
     Protocol protocol() {
@@ -99,6 +114,14 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
     long lastHeardNanos() {
         return lastHeardNanos;
+    }
+
+    /**
+     * Since when a frame or a fragmented message of this client has been unfinished (a
+     * {@link System#nanoTime()} value), or 0 when it is between messages.
+     */
+    long inboundPendingSinceNanos() {
+        return reader.pendingSinceNanos();
     }
 
     /** Whether nothing is being written (or the client is dead). */
@@ -125,6 +148,46 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             first = withQueued(response);
         }
         writeLoop(first, null);
+    }
+
+    /**
+     * Writes the handshake's response alone and holds the frames sent since the client was created
+     * (and any that follow) until {@link #releaseHeld}, or until the client sends something.
+     *
+     * <p>For clients whose WebSocket library reads the response once and discards whatever came
+     * with it (ESP-IDF 4.4's, in v3 firmware up to 3.1.14): their connect frames must reach them in
+     * a later read, or they keep their boot values until the next change.
+     */
+    void openHolding(byte[] response) {
+        synchronized (this) {
+            if (state == DEAD) {
+                writing = false;
+                return;
+            }
+            if (state == OPENING) {
+                state = OPEN;
+            }
+            holding = true;
+        }
+        writeLoop(response, null);
+    }
+
+    /** Sends the frames held since {@link #openHolding}; does nothing when none are held any more. */
+    void releaseHeld() {
+        synchronized (this) {
+            if (!holding) {
+                return;
+            }
+            holding = false;
+            if (!heldIdle) {
+                return; // the response is still being written: its completion goes on with the held frames
+            }
+            heldIdle = false;
+        }
+        byte[] f = next();
+        if (f != null) {
+            writeLoop(f, null);
+        }
     }
 
     /** {@code head} followed by every queued frame, which leave the queue; holds the lock. */
@@ -193,11 +256,27 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             queue = null;
             if (writing) {
                 control = closeFrame;
-                return;
+                if (!takeHeldWriter()) {
+                    return;
+                }
+            } else {
+                writing = true;
+                control = closeFrame;
             }
-            writing = true;
         }
-        writeLoop(closeFrame, null);
+        writeLoop(next(), null);
+    }
+
+    /**
+     * Holds the lock. While frames are held with nothing in flight, nobody writes: the caller
+     * that has just put a control frame in place takes the write side over (true).
+     */
+    private boolean takeHeldWriter() {
+        if (!heldIdle) {
+            return false;
+        }
+        heldIdle = false;
+        return true;
     }
 
     /**
@@ -222,7 +301,13 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         synchronized (this) {
             die();
         }
+        context.budget().release(reader);
         context.fanout().close(this);
+    }
+
+    @Override
+    void fatal(Error error) {
+        context.fatal().fatal(Thread.currentThread().getName(), error);
     }
 
     /** Reads and parses what the device sent, until the socket has nothing more for now. */
@@ -238,10 +323,17 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
                 n = -1;
             }
             if (n < 0) {
-                terminate(); // the device is gone: nothing left to say to it
+                if (drainingSinceNanos != 0) {
+                    context.close(connection); // both sides said goodbye: a plain close
+                } else {
+                    terminate(); // the device is gone: nothing left to say to it
+                }
                 return;
             }
-            reader.read(buffer.array(), 0, n, this);
+            if (n > 0 && holding) {
+                releaseHeld(); // a client that speaks has read the handshake's response
+            }
+            reader.read(buffer.array(), 0, n);
             if (n < buffer.capacity()) {
                 return;
             }
@@ -251,18 +343,18 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     /** Parses bytes the device sent that Grizzly had already read (behind the handshake). */
     void read(Buffer bytes) {
         if (bytes.hasArray()) {
-            reader.read(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining(), this);
+            reader.read(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
         } else {
             byte[] copy = new byte[bytes.remaining()];
             bytes.get(copy);
-            reader.read(copy, 0, copy.length, this);
+            reader.read(copy, 0, copy.length);
         }
     }
 
     @Override
     public void message(boolean binary, byte[] payload) {
         lastHeardNanos = System.nanoTime();
-        if (protocol == Protocol.V2 && binary) {
+        if (payload != null) { // only a v2 client's binary messages are kept
             V2Codec.decode(payload).ifPresent(request -> context.fanout().handle(this, request));
         }
     }
@@ -278,11 +370,15 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             if (writing) {
                 // Replaces a pong not yet sent: answering only the latest ping is allowed (RFC 6455 §5.5.3).
                 control = pong;
-                return;
+                if (!takeHeldWriter()) {
+                    return;
+                }
+            } else {
+                writing = true;
+                control = pong;
             }
-            writing = true;
         }
-        writeLoop(pong, null);
+        writeLoop(next(), null);
     }
 
     @Override
@@ -298,7 +394,60 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     @Override
     public void fail(int code) {
         LOG.debug("{} client broke the protocol; closing it with {}", protocol.label(), code);
+        context.metrics().protocolError(code);
         closeWith(WsFrames.close(code));
+    }
+
+    /** The inbound budget took this client's unfinished message: it held more than almost every other. */
+    @Override
+    public void evicted() {
+        if (terminate()) {
+            context.metrics().inboundEvicted("websocket");
+        }
+    }
+
+    /**
+     * Closes the client with 1008 (policy violation) when its unfinished frame or message has been
+     * arriving for longer than {@code timeoutNanos}: a client trickling a message must not hold
+     * its buffer for as long as it answers pings.
+     *
+     * @return whether it was closed now
+     */
+    boolean closeIfInboundOverdue(long nowNanos, long timeoutNanos) {
+        long since = reader.pendingSinceNanos();
+        if (since == 0 || nowNanos - since <= timeoutNanos) {
+            return false;
+        }
+        synchronized (this) {
+            if (state > OPEN) {
+                return false;
+            }
+        }
+        LOG.debug("{} client left a message unfinished for over {} s; closing it with 1008", protocol.label(),
+                timeoutNanos / 1_000_000_000L);
+        context.budget().release(reader);
+        closeWith(WsFrames.close(POLICY_VIOLATION));
+        return true;
+    }
+
+    /** After the close frame: FIN to the client; the connection ends when it closes too, or at the drain timeout. */
+    private void shutDownSending() {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            context.terminate(connection);
+        }
+    }
+
+    /**
+     * Ends a connection whose close frame went out longer than {@code timeoutNanos} ago while the
+     * client neither closed nor stopped sending.
+     *
+     * @return whether it was ended now
+     */
+    boolean terminateIfDrainedTooLong(long nowNanos, long timeoutNanos) {
+        long since = drainingSinceNanos;
+        return since != 0 && nowNanos - since > timeoutNanos && terminate();
     }
 
     /** Holds the lock: accepts nothing more and lets go of everything pending. */
@@ -359,7 +508,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     /** The next frame to write, or null after giving up the write side (and closing, after a close frame). */
     private byte[] next() {
         synchronized (this) {
-            if (state == DEAD) {
+            if (state >= DRAINING) {
                 writing = false;
                 return null;
             }
@@ -368,10 +517,18 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
                 control = null;
                 return f;
             }
+            if (holding && state == OPEN) {
+                heldIdle = true; // `writing` stays set: frames keep queueing behind the held ones
+                return null;
+            }
             if (state == CLOSING) {
-                die();
+                state = DRAINING;
+                queue = null;
                 writing = false;
-                context.close(connection);
+                drainingSinceNanos = System.nanoTime() | 1;
+            }
+            if (state == DRAINING) {
+                shutDownSending();
                 return null;
             }
             f = queue == null ? null : queue.pollFirst();

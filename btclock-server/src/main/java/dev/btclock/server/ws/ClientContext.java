@@ -19,8 +19,17 @@ import java.util.concurrent.RejectedExecutionException;
  * @param maxQueue        frames a client may have waiting before it is terminated
  * @param maxMessageBytes the largest message a client may send
  * @param closer          runs the closes and terminations
+ * @param budget          the server's budget for unfinished inbound messages
+ * @param timer           runs delayed work (held connect frames)
+ * @param v1ConnectDelay  how long the connect frames of an ESP-IDF 4.4 v1 client wait for its handshake
+ *                        read to be over; zero sends them with the 101
+ * @param rejections      where refused handshakes are counted
+ * @param fatal           what an {@link Error} on a client's thread leads to
  */
-record ClientContext(Fanout fanout, ServerMetrics metrics, int maxQueue, int maxMessageBytes, Executor closer) {
+record ClientContext(Fanout fanout, ServerMetrics metrics, int maxQueue, int maxMessageBytes, Executor closer,
+                     dev.btclock.server.guard.InboundBudget budget,
+                     java.util.concurrent.ScheduledExecutorService timer, java.time.Duration v1ConnectDelay,
+                     dev.btclock.server.guard.Rejections rejections, dev.btclock.server.guard.FatalErrors fatal) {
 
     /**
      * Closes the TCP connection at once with a reset, dropping whatever is still unsent: a plain

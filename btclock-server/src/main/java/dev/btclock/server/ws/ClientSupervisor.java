@@ -1,5 +1,8 @@
 package dev.btclock.server.ws;
 
+import dev.btclock.server.guard.FatalErrors;
+import dev.btclock.server.guard.InboundBudget;
+import dev.btclock.server.guard.Rejections;
 import dev.btclock.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps the device connections honest: pings every client each {@code pingInterval}, terminates
- * clients silent for longer than {@code idleTimeout} (dead peers, half-open TCP), terminates
+ * clients silent for longer than {@code idleTimeout} (dead peers, half-open TCP), closes clients
+ * whose frame or fragmented message stays unfinished longer than {@code messageTimeout}, terminates
  * stuck connections off the fan-out thread, re-pushes quiet prices when {@code PRICE_REPUSH_SECONDS}
  * is set, and closes everyone with 1001 at shutdown.
  */
@@ -21,6 +25,8 @@ public final class ClientSupervisor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSupervisor.class);
     private static final byte[] GOING_AWAY = WsFrames.close(1001);
+    /** How long a client may go on sending after the server's close frame before its connection is reset. */
+    private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Fanout fanout;
     private final ServerMetrics metrics;
@@ -28,20 +34,31 @@ public final class ClientSupervisor implements AutoCloseable {
     private final Duration pingInterval;
     private final Duration idleTimeout;
     private final Duration priceRepush;
+    private final Duration messageTimeout;
     private final ExecutorService terminator;
     private final ScheduledExecutorService scheduler;
+    private final FatalErrors fatal;
 
-    /** A supervisor for the clients of {@code fanout}; threads start in {@link #start}. */
-    public ClientSupervisor(Fanout fanout, ServerMetrics metrics, int queueFrames, int maxMessageBytes,
-                            Duration pingInterval, Duration idleTimeout, Duration priceRepush) {
+    /**
+     * A supervisor for the clients of {@code fanout}; threads start in {@link #start}.
+     *
+     * @param budget     the server's budget for unfinished inbound data, shared with the HTTP side
+     * @param rejections where refused handshakes are counted and logged
+     * @param fatal      what an {@link Error} in a client's or the supervisor's thread leads to
+     */
+    public ClientSupervisor(Fanout fanout, ServerMetrics metrics, WsSettings settings, InboundBudget budget,
+                            Rejections rejections, FatalErrors fatal) {
         this.fanout = fanout;
         this.metrics = metrics;
-        this.pingInterval = pingInterval;
-        this.idleTimeout = idleTimeout;
-        this.priceRepush = priceRepush;
+        this.pingInterval = settings.pingInterval();
+        this.idleTimeout = settings.idleTimeout();
+        this.priceRepush = settings.priceRepush();
+        this.messageTimeout = settings.messageTimeout();
         this.terminator = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-ws-terminator"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-ws-pinger"));
-        this.context = new ClientContext(fanout, metrics, queueFrames, maxMessageBytes, terminator);
+        this.fatal = fatal;
+        this.context = new ClientContext(fanout, metrics, settings.queueFrames(), settings.maxMessageBytes(), terminator,
+                budget, scheduler, settings.v1ConnectDelay(), rejections, fatal);
     }
 
     /** The Grizzly add-on serving {@code /ws}, {@code /api/v1/ws} (v1) and {@code /api/v2/ws} (v2) to these clients. */
@@ -58,17 +75,18 @@ public final class ClientSupervisor implements AutoCloseable {
         long tick = Math.min(1000, pingInterval.toMillis());
         int slices = (int) Math.max(1, pingInterval.toMillis() / tick);
         long[] round = {0};
-        scheduler.scheduleWithFixedDelay(() -> pingAndReap((int) (round[0]++ % slices), slices), tick, tick, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(fatal.guard("the WebSocket pinger",
+                () -> pingAndReap((int) (round[0]++ % slices), slices)), tick, tick, TimeUnit.MILLISECONDS);
         if (!priceRepush.isZero()) {
             long age = priceRepush.toNanos();
             long check = Math.min(1000, priceRepush.toMillis());
-            scheduler.scheduleWithFixedDelay(() -> {
+            scheduler.scheduleWithFixedDelay(fatal.guard("the price re-push", () -> {
                 try {
                     fanout.repushPrices(System.nanoTime(), age);
                 } catch (RuntimeException e) {
                     LOG.error("price re-push failed", e);
                 }
-            }, check, check, TimeUnit.MILLISECONDS);
+            }), check, check, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -77,6 +95,7 @@ public final class ClientSupervisor implements AutoCloseable {
         try {
             long now = System.nanoTime();
             long idle = idleTimeout.toNanos();
+            long unfinished = messageTimeout.toNanos();
             int reaped = 0;
             for (Client[] protocol : fanout.clients()) {
                 for (Client c : protocol) {
@@ -85,6 +104,10 @@ public final class ClientSupervisor implements AutoCloseable {
                             reaped++;
                             metrics.idleClosed();
                         }
+                    } else if (c.closeIfInboundOverdue(now, unfinished)) {
+                        metrics.messageTimeout();
+                    } else if (c.terminateIfDrainedTooLong(now, DRAIN_NANOS)) {
+                        LOG.debug("ended a client that did not close after the server's close frame");
                     } else if (c.order % slices == slice) {
                         c.send(WsFrames.PING);
                     }

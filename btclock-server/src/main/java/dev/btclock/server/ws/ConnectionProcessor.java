@@ -30,18 +30,26 @@ abstract class ConnectionProcessor implements org.glassfish.grizzly.Processor<Co
     /** The connection is closed, by either side. */
     abstract void closed();
 
+    /** Called with an {@link Error} met while processing an event: the server's fatal-error handling. */
+    abstract void fatal(Error error);
+
     @Override
     public final ProcessorResult process(Context context) {
-        IOEvent event = context.getIoEvent();
-        if (event == IOEvent.WRITE) {
-            return writer(context.getConnection()).processAsync(context).toProcessorResult();
+        try {
+            IOEvent event = context.getIoEvent();
+            if (event == IOEvent.WRITE) {
+                return writer(context.getConnection()).processAsync(context).toProcessorResult();
+            }
+            if (event == IOEvent.READ) {
+                readable(context.getConnection());
+            } else if (event == IOEvent.CLOSED) {
+                closed();
+            }
+            return ProcessorResult.createComplete();
+        } catch (Error e) {
+            fatal(e);
+            throw e;
         }
-        if (event == IOEvent.READ) {
-            readable(context.getConnection());
-        } else if (event == IOEvent.CLOSED) {
-            closed();
-        }
-        return ProcessorResult.createComplete();
     }
 
     @Override

@@ -1,26 +1,45 @@
 package dev.btclock.server.ws;
 
+import dev.btclock.server.guard.InboundBudget;
+
 import java.util.Arrays;
 
 /**
- * Parses the frames a client sends (RFC 6455 §5), incrementally: bytes arrive in reads of any
- * size, and whatever does not yet make a whole frame is kept until the next read. A message may be
- * fragmented, with control frames between its fragments. What a device sends is tiny (pongs,
- * subscribe requests), so the reader keeps nothing between frames in the usual case.
+ * Parses the frames a client sends (RFC 6455 §5) as a stream: bytes arrive in reads of any size
+ * and every payload byte is handled as it arrives, so nothing is copied or kept that the protocol
+ * does not need. Only the messages the connection's protocol reads are kept (v2: binary
+ * messages); all others are unmasked only as far as needed to check them (text must be UTF-8) and
+ * then dropped. Between frames, in the usual case, the reader holds no buffer at all.
  *
- * <p>Limits: a message (all its fragments) may carry at most {@code maxMessageBytes}; a longer one
- * fails with 1009 as soon as its header announces it, before its payload is buffered. Framing the
- * RFC forbids (an unmasked frame, reserved bits, an unknown opcode, a fragmented or oversized
- * control frame, a continuation without a start) fails with 1002. After a failure, or after a
- * close frame, every later byte is ignored.
+ * <p>What fails the connection, with the RFC's status code:
+ * <ul>
+ *   <li>1002 (protocol error): an unmasked frame, reserved bits without an extension, a reserved
+ *       opcode, a fragmented or oversized control frame, a continuation without a start or a new
+ *       message inside a fragmented one, a 64-bit length with its top bit set, a close frame whose
+ *       payload is one byte or carries a status code that may not be sent;</li>
+ *   <li>1007 (invalid data): a text message, or a close reason, that is not UTF-8; detected at the
+ *       first byte that cannot continue a valid sequence, even inside a fragment;</li>
+ *   <li>1009 (too big): a message whose fragments announce more than {@code maxMessageBytes}
+ *       together, as soon as the header that goes over arrives.</li>
+ * </ul>
+ * After a failure or a close frame every later byte is ignored.
  *
- * <p>Not thread-safe: one connection's reads arrive one after the other.
+ * <p>Memory: a kept message is held in one array sized by the frame headers (never more than
+ * {@code maxMessageBytes}) and counted in the server's {@link InboundBudget}; the reader is its
+ * {@link InboundBudget.Holder}. {@link #pendingSinceNanos} tells how long a frame or a message
+ * has been unfinished, for the server's limit on that.
+ *
+ * <p>Not thread-safe: one connection's reads arrive one after the other. {@link #held},
+ * {@link #drain} and {@link #evict} may be called from any thread.
  */
-final class FrameReader {
+final class FrameReader implements InboundBudget.Holder {
 
-    /** What the parsed frames mean. Every callback runs on the reading thread. */
+    /** What the parsed frames mean. Every callback runs on the reading thread, except {@link #evicted}. */
     interface Sink {
-        /** A whole text ({@code binary} false) or binary message, unmasked. */
+        /**
+         * A whole text ({@code binary} false) or binary message: its unmasked bytes when the reader
+         * keeps messages of that kind, else null.
+         */
         void message(boolean binary, byte[] payload);
 
         /** A ping, whose payload the pong must echo. */
@@ -29,15 +48,20 @@ final class FrameReader {
         /** A pong (an answer to the server's ping). */
         void pong();
 
-        /** The client's close frame, with its payload (status code and reason, or empty). */
+        /** The client's valid close frame, with its payload (status code and UTF-8 reason, or empty). */
         void close(byte[] payload);
 
         /** The client broke the protocol; the connection should be closed with {@code code}. */
         void fail(int code);
+
+        /** The server's inbound budget took this reader's buffer away: the connection must end. Any thread. */
+        void evicted();
     }
 
     /** RFC 6455 §7.4.1: protocol error. */
     static final int PROTOCOL_ERROR = 1002;
+    /** RFC 6455 §7.4.1: data inconsistent with the message type (not UTF-8 in a text message). */
+    static final int INVALID_DATA = 1007;
     /** RFC 6455 §7.4.1: message too big. */
     static final int TOO_BIG = 1009;
 
@@ -47,168 +71,360 @@ final class FrameReader {
     private static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
     private static final int OP_PONG = 0xA;
+    private static final int MAX_HEADER = 14;
+    private static final byte[] EMPTY = new byte[0];
+
+    private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<FrameReader> HELD =
+            java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(FrameReader.class, "held");
 
     private final int maxMessageBytes;
-    /** The first {@code carryLength} bytes hold a frame that is not complete yet; null between frames. */
-    private byte[] carry;
-    private int carryLength;
-    /** The opcode of a fragmented message in progress, or 0. */
-    private int fragmentedOpcode;
-    private byte[] fragments;
-    private int fragmentsLength;
-    private boolean done;
+    private final boolean keepBinary;
+    private final Sink sink;
+    private final InboundBudget budget;
 
-    FrameReader(int maxMessageBytes) {
+    /** A frame header split across reads, else null; its first {@code headLength} bytes are filled. */
+    private byte[] head;
+    private int headLength;
+
+    /** The frame whose payload is arriving: in payload when {@code inFrame}. */
+    private boolean inFrame;
+    private int frameOpcode;
+    private boolean frameFin;
+    private long remaining;
+    private int mask;
+    private int maskIndex;
+    /** A control frame's payload while it arrives. */
+    private byte[] control;
+    private int controlLength;
+
+    /** The opcode of the message in progress (its first frame's), or 0 between messages. */
+    private int messageOpcode;
+    private long messageLength;
+    private byte[] kept;
+    private int keptLength;
+    private int utf8 = Utf8.ACCEPT;
+
+    private boolean done;
+    /** Written only when it changes: read by the supervisor's thread. */
+    private volatile long pendingSince;
+    /** Bytes counted in the budget; see {@link InboundBudget.Holder}. */
+    private volatile long held;
+    private volatile boolean gone;
+
+    /**
+     * A reader for one connection.
+     *
+     * @param maxMessageBytes the largest message (all its fragments) the client may send
+     * @param keepBinary      whether binary messages are kept and handed to the sink (v2)
+     * @param sink            where the frames go
+     * @param budget          the server's inbound budget, for kept messages
+     */
+    FrameReader(int maxMessageBytes, boolean keepBinary, Sink sink, InboundBudget budget) {
         this.maxMessageBytes = maxMessageBytes;
+        this.keepBinary = keepBinary;
+        this.sink = sink;
+        this.budget = budget;
     }
 
-    /** Parses {@code length} bytes of {@code bytes} from {@code offset}, reporting every whole frame to {@code sink}. */
-    void read(byte[] bytes, int offset, int length, Sink sink) {
-        if (done || length == 0) {
-            return;
-        }
-        byte[] in = bytes;
+    /** Parses {@code length} bytes of {@code bytes} from {@code offset}, reporting every whole frame to the sink. */
+    void read(byte[] bytes, int offset, int length) {
         int pos = offset;
         int end = offset + length;
-        if (carryLength > 0) {
-            // A frame began in an earlier read: append, growing by doubling (never one copy per byte).
-            if (carry.length < carryLength + length) {
-                carry = Arrays.copyOf(carry, Math.max(carryLength + length, Math.min(2 * carry.length, maxMessageBytes + 14)));
-            }
-            System.arraycopy(bytes, offset, carry, carryLength, length);
-            in = carry;
-            pos = 0;
-            end = carryLength + length;
-        }
         while (pos < end && !done) {
-            int consumed = frame(in, pos, end - pos, sink);
-            if (consumed == 0) {
-                keep(in, pos, end - pos);
-                return;
+            pos = inFrame ? payload(bytes, pos, end) : header(bytes, pos, end);
+        }
+        if (done || (!inFrame && headLength == 0 && messageOpcode == 0)) {
+            if (pendingSince != 0) {
+                pendingSince = 0;
             }
-            pos += consumed;
+        } else if (pendingSince == 0) {
+            pendingSince = System.nanoTime() | 1; // never 0 while pending
         }
-        carry = null;
-        carryLength = 0;
     }
 
-    /** Keeps the start of an incomplete frame for the next read. */
-    private void keep(byte[] in, int pos, int length) {
-        if (in == carry) {
-            System.arraycopy(carry, pos, carry, 0, length);
-        } else {
-            carry = Arrays.copyOfRange(in, pos, pos + Math.max(length, 64));
-        }
-        carryLength = length;
+    /**
+     * Since when (a {@link System#nanoTime()} value) a frame or a fragmented message has been
+     * unfinished at the end of a read, or 0 when the reader is between messages.
+     */
+    long pendingSinceNanos() {
+        return pendingSince;
     }
 
-    /** Parses one frame at {@code pos}; returns its length, or 0 when it is not complete yet. */
-    private int frame(byte[] in, int pos, int available, Sink sink) {
-        if (available < 2) {
-            return 0;
+    /** Whether the reader stopped (after a failure, a close frame or {@link #abandon}). */
+    boolean done() {
+        return done;
+    }
+
+    /** Stops reading and gives the buffered bytes back; the connection is ending. */
+    void abandon() {
+        done = true;
+        pendingSince = 0;
+        dropMessage();
+    }
+
+    @Override
+    public long held() {
+        return held;
+    }
+
+    @Override
+    public long drain() {
+        return HELD.getAndSet(this, 0);
+    }
+
+    @Override
+    public void evict() {
+        gone = true;
+        sink.evicted();
+    }
+
+    // ------------------------------------------------------------------ frame headers
+
+    /** Parses a frame header at {@code pos}, or keeps what there is of it; returns the new position. */
+    private int header(byte[] in, int pos, int end) {
+        if (headLength == 0 && end - pos >= 2 && end - pos >= headerLength(in[pos + 1])) {
+            int n = headerLength(in[pos + 1]);
+            frameHeader(in, pos);
+            return pos + n;
         }
-        int b0 = in[pos] & 0xff;
-        int b1 = in[pos + 1] & 0xff;
+        if (head == null) {
+            head = new byte[MAX_HEADER];
+        }
+        while (pos < end) {
+            head[headLength++] = in[pos++];
+            if (headLength >= 2 && headLength == headerLength(head[1])) {
+                headLength = 0;
+                frameHeader(head, 0);
+                head = null;
+                return pos;
+            }
+        }
+        return pos;
+    }
+
+    /** The header length announced by the second header byte (the mask bit and the length code). */
+    private static int headerLength(byte second) {
+        int len7 = second & 0x7f;
+        return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((second & 0x80) != 0 ? 4 : 0);
+    }
+
+    private void frameHeader(byte[] h, int p) {
+        int b0 = h[p] & 0xff;
+        int b1 = h[p + 1] & 0xff;
         boolean fin = (b0 & 0x80) != 0;
         int opcode = b0 & 0x0f;
         if ((b0 & 0x70) != 0 || (b1 & 0x80) == 0) {
-            return fail(sink, PROTOCOL_ERROR); // reserved bits without an extension; an unmasked client frame
+            fail(PROTOCOL_ERROR); // reserved bits without an extension; an unmasked client frame
+            return;
         }
-        boolean control = opcode >= OP_CLOSE;
-        if (control ? opcode > OP_PONG || !fin : opcode > OP_BINARY) {
-            return fail(sink, PROTOCOL_ERROR);
+        boolean isControl = opcode >= OP_CLOSE;
+        if (isControl ? opcode > OP_PONG || !fin : opcode > OP_BINARY) {
+            fail(PROTOCOL_ERROR); // a reserved opcode; a fragmented control frame
+            return;
         }
         int len7 = b1 & 0x7f;
-        int header = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + 4;
-        if (available < header) {
-            return 0;
-        }
         long length = len7;
+        int at = p + 2;
         if (len7 == 126) {
-            length = ((in[pos + 2] & 0xff) << 8) | (in[pos + 3] & 0xff);
+            length = ((h[at] & 0xff) << 8) | (h[at + 1] & 0xff);
+            at += 2;
         } else if (len7 == 127) {
             length = 0;
             for (int i = 0; i < 8; i++) {
-                length = (length << 8) | (in[pos + 2 + i] & 0xff);
+                length = (length << 8) | (h[at + i] & 0xff);
             }
+            at += 8;
             if (length < 0) {
-                return fail(sink, PROTOCOL_ERROR);
+                fail(PROTOCOL_ERROR);
+                return;
             }
         }
-        if (control && length > 125) {
-            return fail(sink, PROTOCOL_ERROR);
+        if (isControl && length > 125) {
+            fail(PROTOCOL_ERROR);
+            return;
         }
-        if (!control) {
-            if ((opcode == OP_CONTINUATION) != (fragmentedOpcode != 0)) {
-                return fail(sink, PROTOCOL_ERROR); // a continuation without a start, or a new message inside one
-            }
-            if (fragmentsLength + length > maxMessageBytes) {
-                return fail(sink, TOO_BIG);
-            }
+        if (!isControl && !startData(opcode, length)) {
+            return;
         }
-        if (available - header < length) {
-            return 0;
+        frameOpcode = opcode;
+        frameFin = fin;
+        remaining = length;
+        mask = ((h[at] & 0xff) << 24) | ((h[at + 1] & 0xff) << 16) | ((h[at + 2] & 0xff) << 8) | (h[at + 3] & 0xff);
+        maskIndex = 0;
+        if (isControl) {
+            control = length == 0 ? null : new byte[(int) length];
+            controlLength = 0;
         }
-        byte[] payload = unmask(in, pos + header - 4, pos + header, (int) length);
-        if (control) {
-            controlFrame(opcode, payload, sink);
-        } else {
-            dataFrame(fin, opcode, payload, sink);
+        inFrame = true;
+        if (length == 0) {
+            endFrame();
         }
-        return header + (int) length;
     }
 
-    private void dataFrame(boolean fin, int opcode, byte[] payload, Sink sink) {
-        if (fin && opcode != OP_CONTINUATION) {
-            sink.message(opcode == OP_BINARY, payload);
-            return;
+    /** Checks a data frame against the message in progress and the size limit; makes room to keep it. */
+    private boolean startData(int opcode, long length) {
+        if ((opcode == OP_CONTINUATION) != (messageOpcode != 0)) {
+            fail(PROTOCOL_ERROR); // a continuation without a start, or a new message inside one
+            return false;
         }
         if (opcode != OP_CONTINUATION) {
-            fragmentedOpcode = opcode;
-            fragments = payload;
-            fragmentsLength = payload.length;
-            return;
+            messageOpcode = opcode;
+            messageLength = 0;
+            utf8 = Utf8.ACCEPT;
         }
-        if (fragments.length < fragmentsLength + payload.length) {
-            fragments = Arrays.copyOf(fragments, Math.min(maxMessageBytes, Math.max(64, 2 * (fragmentsLength + payload.length))));
+        if (length > maxMessageBytes - messageLength) {
+            fail(TOO_BIG);
+            return false;
         }
-        System.arraycopy(payload, 0, fragments, fragmentsLength, payload.length);
-        fragmentsLength += payload.length;
-        if (fin) {
-            byte[] message = fragments.length == fragmentsLength ? fragments : Arrays.copyOf(fragments, fragmentsLength);
-            boolean binary = fragmentedOpcode == OP_BINARY;
-            fragmentedOpcode = 0;
-            fragments = null;
-            fragmentsLength = 0;
-            sink.message(binary, message);
+        messageLength += length;
+        if (keeps() && length > 0) {
+            if (gone || !budget.grew(this, addHeld(length))) {
+                done = true; // evicted: the connection is being ended
+                dropMessage();
+                return false;
+            }
+            kept = kept == null ? new byte[(int) messageLength] : Arrays.copyOf(kept, (int) messageLength);
+        }
+        return true;
+    }
+
+    private long addHeld(long bytes) {
+        HELD.addAndGet(this, bytes);
+        return bytes;
+    }
+
+    private boolean keeps() {
+        return keepBinary && messageOpcode == OP_BINARY;
+    }
+
+    // ------------------------------------------------------------------ payloads
+
+    /** Takes what there is of the current frame's payload; returns the new position. */
+    private int payload(byte[] in, int pos, int end) {
+        int n = (int) Math.min(remaining, end - pos);
+        if (frameOpcode >= OP_CLOSE) {
+            unmask(in, pos, n, control, controlLength);
+            controlLength += n;
+        } else if (keeps()) {
+            unmask(in, pos, n, kept, keptLength);
+            keptLength += n;
+        } else if (messageOpcode == OP_TEXT) {
+            validateText(in, pos, n);
+            if (done) {
+                return end;
+            }
+        }
+        maskIndex = (maskIndex + n) & 3;
+        remaining -= n;
+        if (remaining == 0) {
+            endFrame();
+        }
+        return pos + n;
+    }
+
+    private void unmask(byte[] in, int from, int n, byte[] out, int at) {
+        for (int i = 0; i < n; i++) {
+            out[at + i] = (byte) (in[from + i] ^ maskByte(maskIndex + i));
         }
     }
 
-    private void controlFrame(int opcode, byte[] payload, Sink sink) {
+    private int maskByte(int index) {
+        return mask >>> (24 - 8 * (index & 3));
+    }
+
+    /** Unmasks a text payload piece only to validate it; fails with 1007 at the first bad byte. */
+    private void validateText(byte[] in, int from, int n) {
+        int s = utf8;
+        for (int i = 0; i < n && s != Utf8.REJECT; i++) {
+            int b = (in[from + i] ^ maskByte(maskIndex + i)) & 0xff;
+            s = s == Utf8.ACCEPT && b < 0x80 ? Utf8.ACCEPT : Utf8.next(s, b);
+        }
+        utf8 = s;
+        if (s == Utf8.REJECT) {
+            fail(INVALID_DATA);
+        }
+    }
+
+    private void endFrame() {
+        inFrame = false;
+        if (frameOpcode >= OP_CLOSE) {
+            byte[] payload = control == null ? EMPTY : control;
+            control = null;
+            controlFrame(frameOpcode, payload);
+        } else if (frameFin) {
+            endMessage();
+        }
+    }
+
+    private void endMessage() {
+        boolean binary = messageOpcode == OP_BINARY;
+        if (!binary && utf8 != Utf8.ACCEPT) {
+            fail(INVALID_DATA); // the text ends inside a code point
+            return;
+        }
+        byte[] message = null;
+        if (keeps()) {
+            message = kept == null ? EMPTY : kept;
+        }
+        kept = null;
+        keptLength = 0;
+        messageOpcode = 0;
+        messageLength = 0;
+        releaseHeld();
+        sink.message(binary, message);
+    }
+
+    private void controlFrame(int opcode, byte[] payload) {
         switch (opcode) {
             case OP_PING -> sink.ping(payload);
             case OP_PONG -> sink.pong();
             default -> {
+                int code = closeCode(payload);
+                if (code != 0) {
+                    fail(code);
+                    return;
+                }
                 done = true;
+                dropMessage();
                 sink.close(payload);
             }
         }
     }
 
-    private int fail(Sink sink, int code) {
-        done = true;
-        carry = null;
-        carryLength = 0;
-        fragments = null;
-        sink.fail(code);
-        return 1; // anything but 0: the loop ends on done
+    /** 0 for a valid close payload (RFC 6455 §5.5.1, §7.4), else the code to fail with. */
+    private static int closeCode(byte[] payload) {
+        if (payload.length == 0) {
+            return 0;
+        }
+        if (payload.length == 1) {
+            return PROTOCOL_ERROR;
+        }
+        int code = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+        if (!WsFrames.isSendableCloseCode(code)) {
+            return PROTOCOL_ERROR;
+        }
+        return Utf8.isValid(payload, 2, payload.length - 2) ? 0 : INVALID_DATA;
     }
 
-    private static byte[] unmask(byte[] in, int maskAt, int from, int length) {
-        byte[] out = new byte[length];
-        for (int i = 0; i < length; i++) {
-            out[i] = (byte) (in[from + i] ^ in[maskAt + (i & 3)]);
+    private void fail(int code) {
+        done = true;
+        inFrame = false;
+        head = null;
+        control = null;
+        dropMessage();
+        sink.fail(code);
+    }
+
+    private void dropMessage() {
+        kept = null;
+        keptLength = 0;
+        messageOpcode = 0;
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        if (held != 0) {
+            budget.release(this);
         }
-        return out;
     }
 }

@@ -33,7 +33,7 @@ final class Handshake {
     /** Base64 of a 20-byte SHA-1 digest. */
     private static final int ACCEPT_LENGTH = 28;
 
-    /** {@code 400}: an upgrade without a {@code Sec-WebSocket-Key}. */
+    /** {@code 400}: a WebSocket handshake that RFC 6455 §4.2.1 does not allow (the reason is not echoed). */
     static final byte[] BAD_REQUEST = ascii("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     /** {@code 426}: a WebSocket version other than 13, naming the one this server speaks (RFC 6455 §4.4). */
     static final byte[] VERSION_REQUIRED = ascii("HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
@@ -42,21 +42,36 @@ final class Handshake {
     private Handshake() {
     }
 
-    /** Whether {@code key} (the {@code Sec-WebSocket-Key} header's bytes) is empty or all white space. */
-    static boolean isBlank(byte[] key) {
-        return trimmedStart(key) == key.length;
+    /**
+     * Whether {@code key} (the {@code Sec-WebSocket-Key} header's bytes, surrounding white space
+     * ignored) is the base64 of 16 bytes, as RFC 6455 §4.2.1 requires: 22 base64 characters and
+     * {@code ==}.
+     */
+    static boolean isValidKey(byte[] key) {
+        int from = trimmedStart(key);
+        int to = trimmedEnd(key, from);
+        if (to - from != 24 || key[to - 1] != '=' || key[to - 2] != '=') {
+            return false;
+        }
+        for (int i = from; i < to - 2; i++) {
+            int c = key[i];
+            boolean base64 = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/';
+            if (!base64) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
      * The {@code 101} response to a request with {@code key} ({@code Sec-WebSocket-Key}'s bytes,
-     * surrounding white space ignored, not blank) that offered {@code subprotocols}
-     * ({@code Sec-WebSocket-Protocol}, may be null): the first offered subprotocol is echoed,
-     * whatever it is, as the {@code ws} library did. No extension is ever accepted (no
-     * permessage-deflate).
+     * surrounding white space ignored, {@linkplain #isValidKey valid}) that offered
+     * {@code subprotocol} first (a {@linkplain #firstSubprotocol checked} token, or null): the
+     * subprotocol is echoed, whatever it is, as the {@code ws} library did. No extension is ever
+     * accepted (no permessage-deflate).
      */
-    static byte[] accepted(byte[] key, String subprotocols) {
-        String first = firstSubprotocol(subprotocols);
-        byte[] protocol = first == null ? null : ascii(first);
+    static byte[] accepted(byte[] key, String subprotocol) {
+        byte[] protocol = subprotocol == null ? null : ascii(subprotocol);
         int length = ACCEPTED_HEAD.length + ACCEPT_LENGTH + HEAD_END.length
                 + (protocol == null ? 0 : PROTOCOL_HEADER.length + protocol.length);
         byte[] response = new byte[length];
@@ -103,13 +118,60 @@ final class Handshake {
         return i;
     }
 
-    private static String firstSubprotocol(String offered) {
+    /**
+     * Whether a {@code Sec-WebSocket-Protocol} value is absent, blank, or a comma-separated list of
+     * tokens (RFC 6455 §4.1, RFC 9110 §5.6.2). Anything else (a CR, a quote, an empty element) gets
+     * 400, as the {@code ws} library answered it, and is never echoed.
+     */
+    static boolean isValidSubprotocolList(String offered) {
+        if (offered == null || stripOws(offered).isEmpty()) {
+            return true;
+        }
+        for (String element : offered.split(",", -1)) {
+            if (!isToken(stripOws(element))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first subprotocol of a {@linkplain #isValidSubprotocolList valid} list, or null when none is offered. */
+    static String firstSubprotocol(String offered) {
         if (offered == null) {
             return null;
         }
         int comma = offered.indexOf(',');
-        String first = (comma < 0 ? offered : offered.substring(0, comma)).trim();
+        String first = stripOws(comma < 0 ? offered : offered.substring(0, comma));
         return first.isEmpty() ? null : first;
+    }
+
+    /** RFC 9110 §5.6.2: one or more tchar. */
+    static boolean isToken(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean tchar = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!tchar) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Without the optional white space (space and tab only) around a list element. */
+    private static String stripOws(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return s.substring(from, to);
     }
 
     private static byte[] ascii(String s) {

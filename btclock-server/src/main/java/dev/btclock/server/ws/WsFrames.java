@@ -36,16 +36,23 @@ final class WsFrames {
     }
 
     /**
-     * The answer to a client's close frame (RFC 6455 §5.5.1): its status code echoed, no status
-     * when it sent none, 1002 when its payload cannot hold a valid one.
+     * The answer to a client's valid close frame (RFC 6455 §5.5.1): its status code echoed, no
+     * status when it sent none.
      */
     static byte[] closeReply(byte[] payload) {
-        if (payload.length == 0) {
+        if (payload.length < 2) {
             return CLOSE_NO_STATUS;
         }
-        int code = payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 0;
-        boolean valid = code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999;
-        return close(valid ? code : FrameReader.PROTOCOL_ERROR);
+        return close(((payload[0] & 0xff) << 8) | (payload[1] & 0xff));
+    }
+
+    /**
+     * Whether an endpoint may send {@code code} in a close frame (RFC 6455 §7.4.1 and the IANA
+     * registry): 1000–1003, 1007–1014 and the application ranges 3000–4999; never 1004–1006,
+     * 1015 (reserved, or meant for reporting only) or anything else.
+     */
+    static boolean isSendableCloseCode(int code) {
+        return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999;
     }
 
     private static byte[] frame(int first, byte[] payload) {

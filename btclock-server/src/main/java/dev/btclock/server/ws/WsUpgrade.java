@@ -1,9 +1,9 @@
 package dev.btclock.server.ws;
 
+import dev.btclock.server.guard.RequestGuard;
+import dev.btclock.server.http.HeaderLists;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
-import org.glassfish.grizzly.EmptyCompletionHandler;
-import org.glassfish.grizzly.WriteResult;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
@@ -17,14 +17,13 @@ import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.http.util.ByteChunk;
 import org.glassfish.grizzly.http.util.DataChunk;
 import org.glassfish.grizzly.http.util.MimeHeaders;
-import org.glassfish.grizzly.memory.Buffers;
 import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The WebSocket side of the device port: a Grizzly add-on that answers upgrade requests itself
@@ -38,8 +37,17 @@ import java.util.Map;
  *       and at once a close frame without status code, exactly as the TypeScript server did:
  *       refusing the handshake would count as a failed connect on v3.3 firmware, whose counter
  *       reboots the device (PROTOCOL.md §5.2).</li>
- *   <li>An upgrade without {@code Sec-WebSocket-Key} gets {@code 400}; another version than 13
- *       gets {@code 426} naming version 13 (RFC 6455 §4.4).</li>
+ *   <li>A WebSocket handshake (an {@code Upgrade} listing {@code websocket}, or any upgrade on a
+ *       device path or with a {@code Sec-WebSocket-Key}) that RFC 6455 §4.2.1 does not allow gets
+ *       {@code 400} and is counted: not a GET over HTTP/1.1 with a {@code Host}, no
+ *       {@code Connection: Upgrade}, a key that is not 16 base64-encoded bytes, subprotocols that
+ *       are not tokens (never echoed). Another version than 13 gets {@code 426} naming version 13
+ *       (RFC 6455 §4.4).</li>
+ *   <li>An upgrade to anything else ({@code h2c}) where no WebSocket is served is ignored, as RFC
+ *       9110 §7.8 allows: the request is served as plain HTTP.</li>
+ *   <li>A v1 client that reads the handshake's response once and drops what came with it
+ *       (ESP-IDF 4.4, v3 firmware up to 3.1.14) gets the 101 alone, and its connect frames after
+ *       {@code WS_V1_CONNECT_DELAY_MS} or as soon as it sends something, whichever comes first.</li>
  * </ul>
  *
  * <p>An upgraded connection leaves the HTTP filter chain: its client becomes the connection's
@@ -95,31 +103,47 @@ public final class WsUpgrade implements AddOn {
         public NextAction handleRead(FilterChainContext ctx) throws IOException {
             if (!(ctx.getMessage() instanceof HttpContent content)
                     || !(content.getHttpHeader() instanceof HttpRequestPacket request)
-                    || !isWebSocketUpgrade(request)) {
+                    || request.getUpgradeDC().isNull()) {
+                return ctx.getInvokeAction(); // plain HTTP
+            }
+            MimeHeaders headers = request.getHeaders();
+            DataChunk keyHeader = headers.getValue("Sec-WebSocket-Key");
+            Protocol protocol = protocolAt(request.getRequestURIRef().getRequestURIBC());
+            boolean toWebSocket = upgradesToWebSocket(request);
+            if (!toWebSocket && protocol == null && keyHeader == null) {
+                // An upgrade to something else (h2c, say) where no WebSocket is served: the header is
+                // ignored (RFC 9110 §7.8) and the request served as plain HTTP.
                 return ctx.getInvokeAction();
             }
             Connection<?> connection = ctx.getConnection();
-            MimeHeaders headers = request.getHeaders();
-            byte[] key = bytes(headers.getValue("Sec-WebSocket-Key"));
-            if (key == null || Handshake.isBlank(key)) {
+            byte[] key = bytes(keyHeader);
+            String subprotocols = text(headers.getValue("Sec-WebSocket-Protocol"));
+            String refusal = refusal(request, headers, toWebSocket, key, subprotocols);
+            if (refusal != null) {
+                clients.rejections().rejected(refusal, connection);
                 respondAndClose(connection, Handshake.BAD_REQUEST);
                 return ctx.getStopAction();
             }
-            String subprotocols = text(headers.getValue("Sec-WebSocket-Protocol"));
-            Protocol protocol = protocolAt(request.getRequestURIRef().getRequestURIBC());
+            String subprotocol = Handshake.firstSubprotocol(subprotocols);
             if (protocol == null) {
-                respondAndClose(connection, concat(Handshake.accepted(key, subprotocols), WsFrames.CLOSE_NO_STATUS));
+                respondAndClose(connection, concat(Handshake.accepted(key, subprotocol), WsFrames.CLOSE_NO_STATUS));
                 return ctx.getStopAction();
             }
             if (!isVersion13(headers.getValue("Sec-WebSocket-Version"))) {
+                clients.rejections().rejected("websocket-version", connection);
                 respondAndClose(connection, Handshake.VERSION_REQUIRED);
                 return ctx.getStopAction();
             }
-            byte[] response = Handshake.accepted(key, subprotocols);
+            byte[] response = Handshake.accepted(key, subprotocol);
             Client client = new Client(protocol, connection, clients);
             leaveHttp(connection, client);
             clients.fanout().open(client); // the connect frames wait in the client, to leave with the response
-            client.open(response);
+            if (protocol == Protocol.V1 && !clients.v1ConnectDelay().isZero() && readsHandshakeOnce(headers)) {
+                client.openHolding(response);
+                clients.timer().schedule(client::releaseHeld, clients.v1ConnectDelay().toNanos(), TimeUnit.NANOSECONDS);
+            } else {
+                client.open(response);
+            }
             Buffer early = content.getContent();
             if (early != null && early.hasRemaining()) {
                 client.read(early); // a frame sent right behind the handshake, in the same read
@@ -158,11 +182,58 @@ public final class WsUpgrade implements AddOn {
      * The common spelling is compared as bytes; anything else takes the general, String way.
      */
 
-    private static boolean isWebSocketUpgrade(HttpRequestPacket request) {
-        DataChunk upgrade = request.getUpgradeDC();
-        return request.getMethod() == Method.GET && !upgrade.isNull()
-                && (upgrade.equalsIgnoreCase("websocket")
-                        || upgrade.toString().toLowerCase(Locale.ROOT).contains("websocket"));
+    /**
+     * Why a WebSocket handshake must be refused with 400 (RFC 6455 §4.2.1), as the reason counted
+     * in the metrics, or null when it is well-formed: a GET over HTTP/1.1 with a {@code Host}, an
+     * {@code Upgrade} listing {@code websocket}, a {@code Connection} listing {@code Upgrade}, a
+     * {@code Sec-WebSocket-Key} of 16 base64-encoded bytes, and subprotocols (if any) that are
+     * tokens. The common spellings are compared in place; anything else takes the general way.
+     */
+    private static String refusal(HttpRequestPacket request, MimeHeaders headers, boolean toWebSocket, byte[] key,
+                                  String subprotocols) {
+        if (!toWebSocket) {
+            return "handshake-upgrade";
+        }
+        if (request.getMethod() != Method.GET) {
+            return "handshake-method";
+        }
+        if (request.getProtocol() != org.glassfish.grizzly.http.Protocol.HTTP_1_1) {
+            return "handshake-http-version";
+        }
+        if (headers.getValue("Host") == null) {
+            return "handshake-host";
+        }
+        DataChunk connection = headers.getValue("Connection");
+        if (connection == null || !connection.equalsIgnoreCase("upgrade")
+                && !HeaderLists.contains(headers, "Connection", "upgrade")) {
+            return "handshake-connection";
+        }
+        if (key == null || !Handshake.isValidKey(key)) {
+            return "handshake-key";
+        }
+        if (!Handshake.isValidSubprotocolList(subprotocols)) {
+            return "handshake-subprotocol";
+        }
+        return null;
+    }
+
+    private static boolean upgradesToWebSocket(HttpRequestPacket request) {
+        return request.getUpgradeDC().equalsIgnoreCase("websocket") || HeaderLists.upgradesToWebSocket(request);
+    }
+
+    /**
+     * Whether the client is ESP-IDF's WebSocket client as v3 firmware 3.0.11–3.1.14 uses it (ESP-IDF
+     * 4.4): its handshake reads the response and discards every byte after the header block, so
+     * frames must not share a read with the 101. These firmwares send {@code BTClock/2.0} or
+     * {@code BTClock/3.0}; the library's own default is {@code ESP32 Websocket Client}.
+     */
+    private static boolean readsHandshakeOnce(MimeHeaders headers) {
+        DataChunk agent = headers.getValue("User-Agent");
+        if (agent == null || agent.isNull()) {
+            return false;
+        }
+        String ua = agent.toString();
+        return ua.startsWith("BTClock/") || ua.equals("ESP32 Websocket Client");
     }
 
     private static boolean isVersion13(DataChunk version) {
@@ -194,19 +265,7 @@ public final class WsUpgrade implements AddOn {
     }
 
     /** Writes {@code bytes} as the whole answer and closes the connection once they are out. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void respondAndClose(Connection connection, byte[] bytes) {
-        Buffer buffer = Buffers.wrap(connection.getMemoryManager(), bytes);
-        connection.write(buffer, new EmptyCompletionHandler<WriteResult<?, ?>>() {
-            @Override
-            public void completed(WriteResult<?, ?> result) {
-                connection.closeSilently();
-            }
-
-            @Override
-            public void failed(Throwable throwable) {
-                connection.closeSilently();
-            }
-        });
+    private static void respondAndClose(Connection<?> connection, byte[] bytes) {
+        RequestGuard.respondAndClose(connection, bytes);
     }
 }

@@ -6,8 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import dev.btclock.server.guard.InboundBudget;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FrameReaderTest {
 
@@ -19,7 +21,7 @@ class FrameReaderTest {
 
         @Override
         public void message(boolean binary, byte[] payload) {
-            events.add((binary ? "binary " : "text ") + new String(payload, StandardCharsets.ISO_8859_1));
+            events.add((binary ? "binary " : "text ") + (payload == null ? "(dropped)" : new String(payload, StandardCharsets.ISO_8859_1)));
         }
 
         @Override
@@ -41,24 +43,39 @@ class FrameReaderTest {
         public void fail(int code) {
             events.add("fail " + code);
         }
+
+        @Override
+        public void evicted() {
+            events.add("evicted");
+        }
     }
 
+    private final InboundBudget budget = new InboundBudget(1 << 20);
     private final Recorder sink = new Recorder();
-    private final FrameReader reader = new FrameReader(1024);
+    /** Keeps binary messages, as for a v2 client. */
+    private final FrameReader reader = new FrameReader(1024, true, sink, budget);
 
     @Test
-    void maskedMessages_areUnmasked_textAndBinaryApart() {
+    void maskedMessages_areUnmasked_binaryKept_textCheckedAndDropped() {
         feed(concat(frame(0x81, "Hello"), frame(0x82, "bin")));
-        assertEquals(List.of("text Hello", "binary bin"), sink.events);
+        assertEquals(List.of("text (dropped)", "binary bin"), sink.events);
+    }
+
+    @Test
+    void aV1Reader_keepsNothing() {
+        Recorder r = new Recorder();
+        byte[] bytes = concat(frame(0x82, "bin"), frame(0x81, "text"));
+        new FrameReader(1024, false, r, budget).read(bytes, 0, bytes.length);
+        assertEquals(List.of("binary (dropped)", "text (dropped)"), r.events);
     }
 
     @Test
     void framesSplitAcrossReads_evenByteByByte_areReassembled() {
         byte[] all = concat(frame(0x81, "a".repeat(200)), frame(0x89, "p"), frame(0x82, "x".repeat(300)));
         for (byte b : all) {
-            reader.read(new byte[] {b}, 0, 1, sink);
+            reader.read(new byte[] {b}, 0, 1);
         }
-        assertEquals(List.of("text " + "a".repeat(200), "ping p", "binary " + "x".repeat(300)), sink.events);
+        assertEquals(List.of("text (dropped)", "ping p", "binary " + "x".repeat(300)), sink.events);
     }
 
     @Test
@@ -68,11 +85,17 @@ class FrameReaderTest {
     }
 
     @Test
+    void emptyMessagesAndFragments_areMessages() {
+        feed(concat(frame(0x82, ""), frame(0x01, ""), frame(0x80, ""), frame(0x02, ""), frame(0x80, "x")));
+        assertEquals(List.of("binary ", "text (dropped)", "binary x"), sink.events);
+    }
+
+    @Test
     void sixteenAndSixtyFourBitLengths_areRead() {
         String mid = "m".repeat(300);
         byte[] wide = frame(0x82, "w".repeat(500), true);
-        feed(concat(frame(0x81, mid), wide));
-        assertEquals(List.of("text " + mid, "binary " + "w".repeat(500)), sink.events);
+        feed(concat(frame(0x82, mid), wide));
+        assertEquals(List.of("binary " + mid, "binary " + "w".repeat(500)), sink.events);
     }
 
     @Test
@@ -85,21 +108,79 @@ class FrameReaderTest {
     }
 
     @Test
-    void fragmentsAddingUpPastTheLimit_failWith1009() {
+    void fragmentsAddingUpPastTheLimit_failWith1009_textAsWellAsBinary() {
         feed(concat(frame(0x01, "a".repeat(600)), frame(0x80, "b".repeat(500))));
         assertEquals(List.of("fail 1009"), sink.events);
+        Recorder r = new Recorder();
+        byte[] bytes = concat(frame(0x02, "a".repeat(600)), frame(0x00, "b".repeat(400)), frame(0x80, "c".repeat(100)));
+        new FrameReader(1024, true, r, budget).read(bytes, 0, bytes.length);
+        assertEquals(List.of("fail 1009"), r.events);
+        assertEquals(0, budget.used(), "the unfinished message's bytes went back to the budget");
     }
 
     @Test
     void framingTheRfcForbids_failsWith1002() {
-        assertFails(new byte[] {(byte) 0x81, 0x01, 'x'});                           // unmasked
-        assertFails(withFirstByte(frame(0x81, "x"), 0xC1));                          // RSV1 without an extension
-        assertFails(frame(0x83, "x"));                                               // reserved data opcode
-        assertFails(frame(0x8B, ""));                                                // reserved control opcode
-        assertFails(frame(0x89, "p".repeat(126)));                                   // control frame over 125 bytes
-        assertFails(frame(0x09, "p"));                                               // fragmented control frame
-        assertFails(frame(0x80, "orphan"));                                          // continuation without a start
-        assertFails(concat(frame(0x01, "start"), frame(0x81, "new message inside")));
+        assertFails(1002, new byte[] {(byte) 0x81, 0x01, 'x'});                     // unmasked
+        assertFails(1002, withFirstByte(frame(0x81, "x"), 0xC1));                    // RSV1 without an extension
+        assertFails(1002, withFirstByte(frame(0x81, "x"), 0xA1));                    // RSV2
+        assertFails(1002, withFirstByte(frame(0x81, "x"), 0x91));                    // RSV3
+        for (int op : new int[] {0x3, 0x4, 0x5, 0x6, 0x7}) {
+            assertFails(1002, frame(0x80 | op, "x"));                                // reserved data opcodes
+        }
+        for (int op : new int[] {0xB, 0xC, 0xD, 0xE, 0xF}) {
+            assertFails(1002, frame(0x80 | op, ""));                                 // reserved control opcodes
+        }
+        assertFails(1002, frame(0x89, "p".repeat(126)));                             // control frame over 125 bytes
+        assertFails(1002, frame(0x09, "p"));                                         // fragmented control frame
+        assertFails(1002, frame(0x80, "orphan"));                                    // continuation without a start
+        assertFails(1002, concat(frame(0x01, "start"), frame(0x81, "new message inside")));
+        byte[] top = frame(0x82, "x", true);
+        top[2] = (byte) 0x80;                                                        // 64-bit length, top bit set
+        assertFails(1002, top);
+    }
+
+    @Test
+    void textThatIsNotUtf8_failsWith1007_atTheFirstBadByte() {
+        assertFails(1007, frame(0x81, "a\u0080b"));              // a lone continuation byte
+        assertFails(1007, frame(0x81, "\u00c0\u00af"));          // overlong '/'
+        assertFails(1007, frame(0x81, "\u00e0\u0080\u00af"));    // overlong, three bytes
+        assertFails(1007, frame(0x81, "\u00ed\u00a0\u0080"));    // U+D800, a surrogate
+        assertFails(1007, frame(0x81, "\u00f4\u0090\u0080\u0080")); // above U+10FFFF
+        assertFails(1007, frame(0x81, "\u00f5\u0080\u0080\u0080")); // no such lead byte
+        assertFails(1007, frame(0x81, "ok\u00e2\u0082"));        // truncated at the end of the message
+        // Split across fragments: valid as a whole, checked fragment by fragment.
+        Recorder r = new Recorder();
+        byte[] euro = concat(frame(0x01, "\u00e2"), frame(0x00, "\u0082"), frame(0x80, "\u00ac"));
+        new FrameReader(1024, true, r, budget).read(euro, 0, euro.length);
+        assertEquals(List.of("text (dropped)"), r.events);
+        // Fail fast: the second fragment is bad, the third never needed.
+        Recorder fast = new Recorder();
+        byte[] bad = concat(frame(0x01, "ok"), frame(0x00, "\u00ff"));
+        new FrameReader(1024, true, fast, budget).read(bad, 0, bad.length);
+        assertEquals(List.of("fail 1007"), fast.events);
+    }
+
+    @Test
+    void validUtf8_ofEveryLength_isAccepted() {
+        String all = "a\u00e9\u20ac\ud83d\ude00\u0000\uffff\ud7ff\ue000\udbff\udfff";
+        byte[] utf8 = all.getBytes(StandardCharsets.UTF_8);
+        feed(frame(0x81, new String(utf8, StandardCharsets.ISO_8859_1)));
+        assertEquals(List.of("text (dropped)"), sink.events);
+    }
+
+    @Test
+    void closeFrames_areCheckedForTheirCodeAndReason() {
+        assertFails(1002, frame(0x88, "\u0003"));                  // one byte
+        for (int code : new int[] {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
+            assertFails(1002, frame(0x88, new String(new char[] {(char) (code >> 8), (char) (code & 0xff)})));
+        }
+        assertFails(1007, frame(0x88, "\u0003\u00e8\u00ff"));     // 1000 with a reason that is not UTF-8
+        for (int code : new int[] {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
+            Recorder r = new Recorder();
+            byte[] f = frame(0x88, new String(new char[] {(char) (code >> 8), (char) (code & 0xff)}) + "bye");
+            new FrameReader(1024, true, r, budget).read(f, 0, f.length);
+            assertEquals(List.of("close 5"), r.events, "code " + code);
+        }
     }
 
     @Test
@@ -108,14 +189,59 @@ class FrameReaderTest {
         assertEquals(List.of("close 2"), sink.events);
     }
 
-    private void assertFails(byte[] bytes) {
+    @Test
+    void anUnfinishedMessage_isPendingUntilItEnds_andHoldsItsBytesInTheBudget() {
+        assertEquals(0, reader.pendingSinceNanos());
+        feed(frame(0x02, "a".repeat(300)));
+        assertTrue(reader.pendingSinceNanos() != 0, "a fragmented message is unfinished");
+        assertEquals(300, budget.used());
+        feed(frame(0x80, "b".repeat(100)));
+        assertEquals(0, reader.pendingSinceNanos());
+        assertEquals(0, budget.used());
+        byte[] half = frame(0x82, "c".repeat(200));
+        reader.read(half, 0, 50);
+        assertTrue(reader.pendingSinceNanos() != 0, "a frame cut in the middle is unfinished");
+        reader.read(half, 50, half.length - 50);
+        assertEquals(0, reader.pendingSinceNanos());
+        assertEquals(List.of("binary " + "a".repeat(300) + "b".repeat(100), "binary " + "c".repeat(200)), sink.events);
+    }
+
+    @Test
+    void overTheBudget_theReadersHoldingTheMostAreEvicted() {
+        InboundBudget small = new InboundBudget(1000);
+        List<Recorder> sinks = new java.util.ArrayList<>();
+        List<FrameReader> readers = new java.util.ArrayList<>();
+        int[] sizes = {100, 500, 200, 300};
+        for (int size : sizes) {
+            Recorder r = new Recorder();
+            FrameReader fr = new FrameReader(1024, true, r, small);
+            byte[] start = frame(0x02, "x".repeat(size));
+            fr.read(start, 0, start.length);
+            sinks.add(r);
+            readers.add(fr);
+        }
+        // 1100 > 1000: the 500-byte holder goes first, which brings the total under 900.
+        assertEquals(List.of(), sinks.get(0).events);
+        assertEquals(List.of("evicted"), sinks.get(1).events);
+        assertEquals(List.of(), sinks.get(2).events);
+        assertEquals(List.of(), sinks.get(3).events);
+        assertEquals(600, small.used());
+        assertEquals(1, small.evictions());
+        // A text message, which is never kept, costs nothing.
+        Recorder text = new Recorder();
+        byte[] big = frame(0x01, "t".repeat(1000));
+        new FrameReader(1024, true, text, small).read(big, 0, big.length);
+        assertEquals(600, small.used());
+    }
+
+    private void assertFails(int code, byte[] bytes) {
         Recorder r = new Recorder();
-        new FrameReader(1024).read(bytes, 0, bytes.length, r);
-        assertEquals(List.of("fail 1002"), r.events);
+        new FrameReader(1024, true, r, budget).read(bytes, 0, bytes.length);
+        assertEquals(List.of("fail " + code), r.events, () -> java.util.HexFormat.of().formatHex(bytes));
     }
 
     private void feed(byte[] bytes) {
-        reader.read(bytes, 0, bytes.length, sink);
+        reader.read(bytes, 0, bytes.length);
     }
 
     private static byte[] withFirstByte(byte[] frame, int first) {

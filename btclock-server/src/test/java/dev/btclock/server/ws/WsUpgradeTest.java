@@ -3,6 +3,9 @@ package dev.btclock.server.ws;
 import dev.btclock.core.Await;
 import dev.btclock.core.GoldenVectors;
 import dev.btclock.core.state.Change;
+import dev.btclock.server.guard.FatalErrors;
+import dev.btclock.server.guard.InboundBudget;
+import dev.btclock.server.guard.Rejections;
 import dev.btclock.server.metrics.ServerMetrics;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.http.server.HttpServer;
@@ -45,8 +48,9 @@ class WsUpgradeTest {
 
     @BeforeEach
     void start() throws IOException {
-        supervisor = new ClientSupervisor(fanout, metrics, 256, 4096, Duration.ofSeconds(25),
-                Duration.ofSeconds(75), Duration.ZERO);
+        supervisor = new ClientSupervisor(fanout, metrics, new WsSettings(256, 4096, Duration.ofSeconds(10),
+                Duration.ofSeconds(25), Duration.ofSeconds(75), Duration.ZERO, Duration.ofMillis(500)),
+                new InboundBudget(1 << 20), new Rejections(Duration.ofMinutes(1)), FatalErrors.LOG_ONLY);
         http = new HttpServer();
         listener = new NetworkListener("test", "127.0.0.1", 0);
         listener.registerAddOn(supervisor.upgrades());
@@ -96,7 +100,8 @@ class WsUpgradeTest {
 
             out.write(frame(0x88, "\u0003\u00e8bye"));
             assertArrayEquals(new byte[] {0x03, (byte) 0xe8}, readFrame(in, 0x88), "the status code echoed");
-            assertEquals(-1, in.read(), "the server closed the TCP connection");
+            assertEquals(-1, in.read(), "the server ended its side of the TCP connection (FIN)");
+            socket.close(); // the client's side, as a client does once the closing handshake is over
             Await.until("client forgotten", Duration.ofSeconds(5), () -> fanout.count(Protocol.V1) == 0);
         }
     }

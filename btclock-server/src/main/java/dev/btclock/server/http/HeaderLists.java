@@ -1,0 +1,56 @@
+package dev.btclock.server.http;
+
+import org.glassfish.grizzly.http.HttpRequestPacket;
+import org.glassfish.grizzly.http.util.MimeHeaders;
+
+import java.util.Locale;
+
+/**
+ * Reading list-valued header fields (RFC 9110 §5.6.1: comma-separated elements, optional white
+ * space around them), over every occurrence of the field in a request.
+ */
+public final class HeaderLists {
+
+    private HeaderLists() {
+    }
+
+    /** Whether some occurrence of header {@code name} lists {@code token} (compared case-insensitively). */
+    public static boolean contains(MimeHeaders headers, String name, String token) {
+        for (String value : headers.values(name)) {
+            for (String element : value.split(",", -1)) {
+                if (element.strip().equalsIgnoreCase(token)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code request} asks to be upgraded to WebSocket: {@code Upgrade} lists the protocol
+     * {@code websocket}, with or without a version ({@code websocket/13}), in any case.
+     */
+    public static boolean upgradesToWebSocket(HttpRequestPacket request) {
+        if (request.getUpgradeDC().isNull()) {
+            return false;
+        }
+        for (String element : elements(request.getHeaders(), "Upgrade")) {
+            int slash = element.indexOf('/');
+            if ((slash < 0 ? element : element.substring(0, slash)).equals("websocket")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The elements of every occurrence of header {@code name}, lower-cased, in order. */
+    public static java.util.List<String> elements(MimeHeaders headers, String name) {
+        java.util.List<String> all = new java.util.ArrayList<>();
+        for (String value : headers.values(name)) {
+            for (String element : value.split(",", -1)) {
+                all.add(element.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return all;
+    }
+}

@@ -1,0 +1,420 @@
+package dev.btclock.tests;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.btclock.core.Await;
+import dev.btclock.server.ServerAssembly;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.btclock.tests.RawWebSocket.concat;
+import static dev.btclock.tests.RawWebSocket.frame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Crafted input from the internet against one running server: hostile handshakes and header
+ * values, smuggling attempts, and clients that hold memory. Each answer is checked byte for byte
+ * where it matters (nothing of the input reflected), and after each test a device that has been
+ * connected since the start must still get the next price.
+ */
+class HostileInputIT {
+
+    private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+    private static FakeMempoolServer mempool;
+    private static ServerAssembly server;
+    private static WsTestClient control;
+    private static long price = 71_000;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mempool = FakeMempoolServer.start();
+        server = TestServer.startHealthy(mempool, Map.of("WS_MESSAGE_TIMEOUT_SECONDS", "2"));
+        control = WsTestClient.connect(server.port(), "/ws");
+        control.next(3);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        control.close();
+        server.close();
+        mempool.close();
+    }
+
+    /** The device connected since the start is still served. */
+    @AfterEach
+    void controlClientStillServed() throws InterruptedException {
+        price += 10;
+        mempool.pushConversions("{\"time\":" + price + ",\"USD\":" + price + "}");
+        assertEquals("{\"bitcoin\":" + price + "}", control.next().text(), "the control device after this test");
+    }
+
+    // ------------------------------------------------------------------ handshakes
+
+    @ParameterizedTest(name = "400 for a handshake with {0}")
+    @ValueSource(strings = {
+            "a short key|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "a key of 17 bytes|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZSE=\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "a key that is not base64|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "no key|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "no Connection: Upgrade|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "Connection: keep-alive only|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "HTTP/1.0|GET /ws HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "Upgrade: notwebsocketatall|GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: notwebsocketatall\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "no Host|GET /api/v2/ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "POST|POST /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+            "a bad key on an unknown path|GET /nowhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: x\r\nSec-WebSocket-Version: 13\r\n\r\n"})
+    void malformedHandshakes_get400_andAClose(String nameAndRequest) throws Exception {
+        String request = nameAndRequest.substring(nameAndRequest.indexOf('|') + 1);
+        String answer = exchange(request);
+        assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n") && answer.endsWith("Content-Length: 0\r\n\r\n"), answer);
+        assertFalse(answer.contains("101"), answer);
+    }
+
+    @ParameterizedTest(name = "a subprotocol offer of {0} is refused with 400 and never echoed")
+    @ValueSource(strings = {"a\rSet-Cookie: x=1", "a\"b", "a b", "arduino,,chat", "caf\u00e9", "a;b=c", "<script>"})
+    void hostileSubprotocols_areRefused_andNeverEchoed(String offer) throws Exception {
+        String answer = exchange("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                + KEY + "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: " + offer + "\r\n\r\n");
+        assertTrue(answer.isEmpty() || answer.equals("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+                "answer: " + answer);
+        assertFalse(answer.contains("Set-Cookie") || answer.contains("script") || answer.contains("Sec-WebSocket-Protocol"), answer);
+    }
+
+    @Test
+    void theArduinoSubprotocol_isStillEchoed_andAnUpgradeToSomethingElseIsServedAsHttp() throws Exception {
+        try (WsTestClient device = WsTestClient.connect(server.port(), "/ws?assets=bitcoin", "Sec-WebSocket-Protocol: arduino")) {
+            assertEquals(101, device.status());
+            assertEquals("arduino", device.header("Sec-WebSocket-Protocol"));
+            device.next(3);
+        }
+        String h2c = exchange("GET /api/lastblock HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+        assertTrue(h2c.startsWith("HTTP/1.1 200 "), h2c);
+        assertTrue(h2c.endsWith("\r\n\r\n870123"), h2c);
+    }
+
+    @ParameterizedTest(name = "the 404 body for path {0} is one valid JSON object")
+    @ValueSource(strings = {"/api/x\"y", "/api/%22,%22statusCode%22:200", "/api/\\u0000", "/api/a\\\"b", "/api/caf%C3%A9",
+            "/api/\u00e9\u00ff"})
+    void the404Body_escapesThePath(String path) throws Exception {
+        String answer = exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);
+        JsonObject body = JsonParser.parseString(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getAsJsonObject();
+        assertEquals(404, body.get("statusCode").getAsInt());
+        assertEquals(3, body.size(), body.toString());
+        assertTrue(body.get("message").getAsString().startsWith("Route GET:/api/"), body.toString());
+    }
+
+    @ParameterizedTest(name = "a method {0} is refused before any route sees it")
+    @ValueSource(strings = {"X\",\"statusCode\":200,\"y\":\"z", "G{ET", "GE\u00e9T"})
+    void methodsThatAreNotTokens_get400(String method) throws Exception {
+        String answer = exchange(method + " /api/x HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertFalse(answer.contains("statusCode\":200"), answer);
+        assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 400 "), answer);
+    }
+
+    @Test
+    void aRequestWithALeadingCrlf_neverGetsABodyThatIsNotJson() throws Exception {
+        String answer = exchange("\r\nFOO /api/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        if (answer.startsWith("HTTP/1.1 404 ")) {
+            assertEquals("Route FOO:/api/x not found", JsonParser.parseString(body).getAsJsonObject().get("message").getAsString());
+        } else {
+            assertEquals("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", answer);
+        }
+    }
+
+    // ------------------------------------------------------------------ request smuggling
+
+    @ParameterizedTest(name = "{0}: refused, closed, and the request behind it never served")
+    @ValueSource(strings = {
+            "Transfer-Encoding with Content-Length|400|POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
+            "chunked, identity|400|POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+            "an unknown coding|400|POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n\r\n0\r\n\r\n",
+            "a coding before chunked|501|POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            "two Transfer-Encoding headers|400|POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding in HTTP/1.0|400|POST /api/lastblock HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "two different Content-Lengths|400|POST /api/lastblock HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nhello"})
+    void ambiguousFraming_isRefused_andNothingBehindItIsServed(String spec) throws Exception {
+        String[] parts = spec.split("\\|", 3);
+        String smuggled = "GET /api/lastfee HTTP/1.1\r\nHost: x\r\n\r\n";
+        String answer = exchange(parts[2] + smuggled);
+        assertTrue(answer.startsWith("HTTP/1.1 " + parts[1] + " "), parts[0] + ": " + answer);
+        assertFalse(answer.contains("HTTP/1.1 200"), "a request was served behind the refused one: " + answer);
+        assertEquals(1, answer.split("HTTP/1.1 ", -1).length - 1, "exactly one response: " + answer);
+    }
+
+    @Test
+    void contentLengthThenTransferEncoding_isAnsweredByItsChunkedBody_andTheConnectionClosed() throws Exception {
+        // The codec keeps no trace of a Content-Length that came first: the request is read as chunked
+        // (RFC 9112 §6.1), answered, and the connection closed, so the request behind it is never served.
+        String answer = exchange("POST /api/lastblock HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/lastfee HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(1, answer.split("HTTP/1.1 ", -1).length - 1, "exactly one response: " + answer);
+        assertTrue(answer.startsWith("HTTP/1.1 4"), answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close\r\n"), answer);
+        String chunked = exchange("POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\n\r\nGET /api/lastfee HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(1, chunked.split("HTTP/1.1 ", -1).length - 1, "exactly one response: " + chunked);
+        assertTrue(chunked.startsWith("HTTP/1.1 404 "), chunked);
+        assertTrue(chunked.toLowerCase(java.util.Locale.ROOT).contains("connection: close\r\n"), chunked);
+    }
+
+    @Test
+    void aBadChunkSize_gets400_isCounted_andThePipelinedRequestIsNotServed() throws Exception {
+        long before = refused("malformed-request");
+        String answer = exchange("POST /api/lastblock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n"
+                + "GET /api/lastfee HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertFalse(answer.contains("200"), answer);
+        Await.until("counted", Duration.ofSeconds(5), () -> refused("malformed-request") == before + 1);
+    }
+
+    // ------------------------------------------------------------------ memory held by clients
+
+    @Test
+    void aFragmentedMessageNeverFinished_isClosedWith1008AtTheMessageTimeout() throws Exception {
+        try (RawWebSocket never = RawWebSocket.open(server.port(), "/api/v2/ws");
+             RawWebSocket trickle = RawWebSocket.open(server.port(), "/api/v2/ws")) {
+            never.next(); // the welcomes
+            trickle.next();
+            long start = System.nanoTime();
+            never.send(frame(0x02, new byte[900])); // FIN=0, never continued
+            trickle.send(frame(0x01, "a"));
+            for (int i = 0; i < 40 && trickle.available() == 0; i++) {
+                Thread.sleep(250); // the client's own pace: one continuation frame every 250 ms, until the server speaks
+                trickle.send(frame(0x00, "b"));
+            }
+            RawWebSocket.Frame neverClose = never.expectClose();
+            assertEquals(1008, neverClose.closeCode());
+            assertEquals(1008, trickle.expectClose().closeCode());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(seconds >= 1.9 && seconds < 8, "closed after " + seconds + " s with a 2 s message timeout");
+        }
+        assertTrue(metrics().contains("btclock_ws_message_timeouts_total 2.0"), metrics());
+    }
+
+    @Test
+    void unfinishedMessagesOverTheBudget_closeTheLargestHolders() throws Exception {
+        try (FakeMempoolServer fake = FakeMempoolServer.start();
+             ServerAssembly small = TestServer.startHealthy(fake, Map.of("INBOUND_BUDGET_BYTES", "65536",
+                     "WS_MAX_MESSAGE_BYTES", "8192", "WS_MESSAGE_TIMEOUT_SECONDS", "300"))) {
+            List<RawWebSocket> holders = new ArrayList<>();
+            try (WsTestClient device = WsTestClient.connect(small.port(), "/api/v2/ws")) {
+                device.next(); // welcome
+                for (int i = 0; i < 12; i++) {
+                    RawWebSocket ws = RawWebSocket.open(small.port(), "/api/v2/ws");
+                    holders.add(ws);
+                    ws.send(frame(0x02, new byte[i < 4 ? 8000 : 2000])); // 4 × 8000 + 8 × 2000 = 48,000 bytes
+                }
+                Await.until("all buffered", Duration.ofSeconds(5), () -> metricValue(small, "btclock_inbound_buffered_bytes") == 48000,
+                        () -> metrics(small));
+                // Four more large ones: the third brings the total to 72,000, over 65,536, and the largest
+                // holders are closed until it is a tenth under the budget (two of 8,000: 56,000); the fourth fits.
+                for (int i = 0; i < 4; i++) {
+                    RawWebSocket ws = RawWebSocket.open(small.port(), "/api/v2/ws");
+                    holders.add(ws);
+                    ws.send(frame(0x02, new byte[8000]));
+                }
+                Await.until("evicted", Duration.ofSeconds(5), () -> metricValue(small, "btclock_inbound_buffered_bytes") == 64000
+                        && metricValue(small, "btclock_inbound_evictions_total{kind=\"websocket\"}") == 2, () -> metrics(small));
+                int ended = 0;
+                for (int i = 0; i < holders.size(); i++) {
+                    RawWebSocket ws = holders.get(i);
+                    if (endsSoon(ws)) {
+                        ended++;
+                        assertTrue(i < 4 || i >= 12, "a small holder (#" + i + ") was closed while larger ones held on");
+                    }
+                }
+                assertEquals(2, ended, "the two connections evicted");
+                // The device that held nothing is still served.
+                device.sendBinary(dev.btclock.core.GoldenVectors.bytes("11"));
+                assertEquals(dev.btclock.core.GoldenVectors.hex(dev.btclock.core.GoldenVectors.bytes("12")),
+                        dev.btclock.core.GoldenVectors.hex(device.next().payload()));
+            } finally {
+                for (RawWebSocket ws : holders) {
+                    ws.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void unfinishedRequestHeadsOverTheBudget_closeTheLargestHolders() throws Exception {
+        try (FakeMempoolServer fake = FakeMempoolServer.start();
+             ServerAssembly small = TestServer.startHealthy(fake, Map.of("INBOUND_BUDGET_BYTES", "65536",
+                     "HTTP_HEADER_TIMEOUT_SECONDS", "300"))) {
+            List<Socket> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < 10; i++) {
+                    Socket s = socket(small.port());
+                    slow.add(s);
+                    // 10 KB of a request head, never finished.
+                    s.getOutputStream().write(("GET /api/lastblock HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(10_000))
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                Await.until("evicted", Duration.ofSeconds(5),
+                        () -> metricValue(small, "btclock_inbound_evictions_total{kind=\"http\"}") >= 1);
+                assertTrue(metricValue(small, "btclock_inbound_buffered_bytes") <= 65536);
+                assertEquals(200, TestServer.get(small.port(), "/api/lastblock").statusCode(), "REST still answers");
+            } finally {
+                for (Socket s : slow) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ firmware that reads the handshake once
+
+    /**
+     * ESP-IDF 4.4's WebSocket client (v3 firmware 3.0.11–3.1.14) writes its request, then reads
+     * into a 1 KB buffer until the header block is complete, and drops whatever came with it.
+     */
+    @Test
+    void anEspIdf44Device_getsAllThreeConnectFrames_inReadsAfterThe101() throws Exception {
+        try (Socket s = socket(server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /ws?assets=bitcoin HTTP/1.1\r\nConnection: Upgrade\r\nHost: ws.btclock.dev:443\r\n"
+                    + "User-Agent: BTClock/3.0\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + KEY
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            byte[] buffer = new byte[1024];
+            int length = 0;
+            while (!new String(buffer, 0, length, StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+                int n = in.read(buffer, length, buffer.length - length);
+                assertTrue(n > 0, "the response ended");
+                length += n;
+            }
+            String read = new String(buffer, 0, length, StandardCharsets.ISO_8859_1);
+            assertTrue(read.startsWith("HTTP/1.1 101 "), read);
+            // What IDF 4.4 drops: anything after the header block in these reads.
+            assertTrue(read.endsWith("\r\n\r\n"), "frames arrived in the handshake's read and would be lost: " + read);
+            WsFrameStream frames = new WsFrameStream(in);
+            assertEquals("{\"bitcoin\":" + server.state().snapshot().prices().get("USD") + "}", frames.nextText());
+            assertEquals("{\"block\":{\"height\":870123}}", frames.nextText());
+            assertEquals("{\"mempool-blocks\":[{\"medianFee\":13}]}", frames.nextText());
+        }
+    }
+
+    @Test
+    void otherClients_getTheirConnectFramesWithThe101_noLater() throws Exception {
+        for (String[] c : new String[][] {{"/api/v2/ws", "ESP32 Websocket Client"}, {"/ws", "Mozilla/5.0"}, {"/ws", null}}) {
+            try (Socket s = socket(server.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET " + c[0] + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + (c[1] == null ? "" : "User-Agent: " + c[1] + "\r\n") + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                        + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                // One write: a single read of a loopback socket returns all of it.
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                byte[] buffer = new byte[4096];
+                while (!got.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+                    got.write(buffer, 0, s.getInputStream().read(buffer));
+                }
+                String all = got.toString(StandardCharsets.ISO_8859_1);
+                assertFalse(all.endsWith("\r\n\r\n"), c[0] + " " + c[1] + ": the connect frames did not leave with the 101");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Sends {@code request} raw and returns everything the server answers until it closes or goes quiet for a second. */
+    private static String exchange(String request) throws IOException {
+        try (Socket s = socket(server.port())) {
+            s.setSoTimeout(1000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            try {
+                for (int n; (n = s.getInputStream().read(buffer)) > 0; ) {
+                    out.write(buffer, 0, n);
+                }
+            } catch (SocketTimeoutException | SocketException e) {
+                // quiet, or reset after the answer
+            }
+            return out.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static boolean endsSoon(RawWebSocket ws) {
+        try {
+            ws.timeout(300);
+            RawWebSocket.Frame f = ws.next();
+            while (f != null && f.opcode() != 0x8) {
+                f = ws.next();
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static Socket socket(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return s;
+    }
+
+    private static String metrics() {
+        return metrics(server);
+    }
+
+    private static String metrics(ServerAssembly s) {
+        try {
+            return TestServer.get(s.metricsPort(), "/metrics").body();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static double metricValue(ServerAssembly s, String series) {
+        for (String line : metrics(s).split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1));
+            }
+        }
+        return 0;
+    }
+
+    private static long refused(String reason) {
+        return (long) metricValue(server, "btclock_requests_refused_total{reason=\"" + reason + "\"}");
+    }
+
+    /** Server frames read straight from a socket, as a device after its handshake. */
+    private static final class WsFrameStream {
+        private final java.io.DataInputStream in;
+
+        WsFrameStream(InputStream in) {
+            this.in = new java.io.DataInputStream(in);
+        }
+
+        String nextText() throws IOException {
+            int b0 = in.readUnsignedByte();
+            int len = in.readUnsignedByte();
+            byte[] payload = in.readNBytes(len);
+            assertEquals(0x81, b0, "a text frame");
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+    }
+}
