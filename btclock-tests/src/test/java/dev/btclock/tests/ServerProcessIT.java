@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -80,6 +81,13 @@ class ServerProcessIT {
     void badSettings_stopTheStartWithExit2_namingTheVariable() throws Exception {
         assertRefused(Map.of("WS_QUEUE_FRAMES", "lots"), "WS_QUEUE_FRAMES must be a whole number");
         assertRefused(Map.of("UPSTREAM", "nope"), "UPSTREAM");
+    }
+
+    @Test
+    void aPasswordInABadUrl_isMaskedInTheConfigurationError() throws Exception {
+        assertRefused(Map.of("UPSTREAM", "bitcoind-rpc", "BITCOIND_RPC", "http://user:SECRET@[bad"),
+                "BITCOIND_RPC \"http://user:***@[bad\" is not host:port or http://host:port/");
+        assertFalse(server.output().contains("SECRET"), server.output());
     }
 
     private void assertRefused(Map<String, String> bad, String message) throws Exception {

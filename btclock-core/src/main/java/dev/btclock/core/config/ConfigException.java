@@ -11,10 +11,14 @@ public final class ConfigException extends RuntimeException {
 
     private final List<String> problems;
 
-    /** Creates the exception for the given problems (at least one). */
+    /** Creates the exception for the given problems (at least one); URL passwords in them are masked. */
     public ConfigException(List<String> problems) {
-        super(String.join("\n", problems));
-        this.problems = List.copyOf(problems);
+        this(problems.stream().map(Secrets::maskUserInfo).toList(), true);
+    }
+
+    private ConfigException(List<String> masked, boolean unused) {
+        super(String.join("\n", masked));
+        this.problems = List.copyOf(masked);
     }
 
     /** Creates the exception for a single problem. */

@@ -107,9 +107,12 @@ public final class Settings {
         return URI.create(fallback);
     }
 
-    /** Records a problem with {@code name}; the message should not contain secret values. */
+    /**
+     * Records a problem with {@code name}. The message should not contain secret values; the
+     * password of any URL in it is masked all the same ({@link Secrets#maskUserInfo}).
+     */
     public void problem(String name, String message) {
-        problems.add(name + " " + message);
+        problems.add(name + " " + Secrets.maskUserInfo(message));
     }
 
     /** Throws one {@link ConfigException} listing every problem recorded so far, if any. */

@@ -29,9 +29,11 @@ record BitcoindSettings(URI rpc, Supplier<String> credentials, Duration poll, Du
 
     static BitcoindSettings from(Settings s, Duration defaultPoll) {
         URI rpc = rpcUri(s);
-        String user = s.string("BITCOIND_USER", "");
-        String pass = s.string("BITCOIND_PASS", "");
         String cookie = s.string("BITCOIND_COOKIE", "");
+        String[] inUrl = userInfo(s.string("BITCOIND_RPC", ""));
+        // User and password may come in the URL (http://user:password@host:8332/) when not set apart.
+        String user = s.string("BITCOIND_USER", cookie.isBlank() && inUrl != null ? inUrl[0] : "");
+        String pass = s.string("BITCOIND_PASS", cookie.isBlank() && inUrl != null ? inUrl[1] : "");
         Supplier<String> credentials = () -> user + ":" + pass;
         if (!cookie.isBlank()) {
             if (!user.isBlank()) {
@@ -72,6 +74,23 @@ record BitcoindSettings(URI rpc, Supplier<String> credentials, Duration poll, Du
         } catch (IllegalArgumentException | java.net.URISyntaxException e) {
             s.problem("BITCOIND_RPC", "\"" + value + "\" is not host:port or http://host:port/");
             return URI.create("http://127.0.0.1:8332/");
+        }
+    }
+
+    /** The decoded user and password of a URL's user information, or null when it has none or is no URL. */
+    private static String[] userInfo(String value) {
+        if (!value.contains("://")) {
+            return null;
+        }
+        try {
+            String info = URI.create(value.trim()).getUserInfo();
+            if (info == null || info.isEmpty()) {
+                return null;
+            }
+            int colon = info.indexOf(':');
+            return colon < 0 ? new String[] {info, ""} : new String[] {info.substring(0, colon), info.substring(colon + 1)};
+        } catch (IllegalArgumentException e) {
+            return null; // reported by rpcUri
         }
     }
 

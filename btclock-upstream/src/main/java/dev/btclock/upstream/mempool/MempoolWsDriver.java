@@ -1,5 +1,6 @@
 package dev.btclock.upstream.mempool;
 
+import dev.btclock.core.config.Secrets;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.retry.Backoff;
 import dev.btclock.upstream.spi.DriverHealth;
@@ -98,7 +99,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .executor(httpPool).build();
         detail = "connecting";
-        LOG.info("mempool-ws: connecting to {} (REST {})", instance.webSocket(), instance.restBase());
+        LOG.info("mempool-ws: connecting to {} (REST {})", shown(instance.webSocket()), shown(instance.restBase()));
         loop.execute(this::connect);
         loop.scheduleWithFixedDelay(this::checkSilence, 1, 1, TimeUnit.SECONDS);
     }
@@ -178,7 +179,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
             connected = true;
             detail = "connected";
             backoff.reset();
-            LOG.info("mempool-ws: connected to {}", instance.webSocket());
+            LOG.info("mempool-ws: connected to {}", shown(instance.webSocket()));
             ws.sendText(INIT, true).thenCompose(w -> w.sendText(WANT, true))
                     .exceptionally(e -> {
                         fail(gen, "cannot subscribe: " + e);
@@ -204,10 +205,10 @@ public final class MempoolWsDriver implements UpstreamDriver {
         if (failure != null && !bootstrapFailing) {
             bootstrapFailing = true;
             LOG.warn("mempool-ws: REST bootstrap from {} failed: {} (retried at every reconnect; logged again once it works)",
-                    instance.restBase(), failure);
+                    shown(instance.restBase()), failure);
         } else if (failure == null && bootstrapFailing) {
             bootstrapFailing = false;
-            LOG.info("mempool-ws: REST bootstrap from {} works again", instance.restBase());
+            LOG.info("mempool-ws: REST bootstrap from {} works again", shown(instance.restBase()));
         }
     }
 
@@ -226,7 +227,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                LOG.debug("mempool-ws: bootstrap {} answered {}", uri, r.statusCode());
+                LOG.debug("mempool-ws: bootstrap {} answered {}", shown(uri), r.statusCode());
                 return "GET " + path + " answered HTTP " + r.statusCode();
             }
             lastEvent = clock.instant();
@@ -236,10 +237,10 @@ public final class MempoolWsDriver implements UpstreamDriver {
             Thread.currentThread().interrupt();
             return null;
         } catch (MalformedUpstreamData e) {
-            LOG.warn("mempool-ws: bootstrap {} skipped: {}", uri, e.getMessage());
+            LOG.warn("mempool-ws: bootstrap {} skipped: {}", shown(uri), e.getMessage());
             return null;
         } catch (Exception e) {
-            LOG.debug("mempool-ws: bootstrap {} failed: {}", uri, rootCause(e));
+            LOG.debug("mempool-ws: bootstrap {} failed: {}", shown(uri), rootCause(e));
             return "GET " + path + ": " + rootCause(e);
         }
     }
@@ -359,6 +360,11 @@ public final class MempoolWsDriver implements UpstreamDriver {
         }
         String m = t.getMessage();
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** A URL as logs show it: a password in it masked. */
+    private static String shown(Object url) {
+        return Secrets.maskUserInfo(String.valueOf(url));
     }
 
     private static ThreadFactory daemon(String name) {
