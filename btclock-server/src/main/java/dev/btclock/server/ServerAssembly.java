@@ -21,6 +21,7 @@ import dev.btclock.server.http.ApiHandler;
 import dev.btclock.server.http.HeaderDeadline;
 import dev.btclock.server.http.HealthCheck;
 import dev.btclock.server.http.MetricsHandler;
+import dev.btclock.server.http.NodeHealth;
 import dev.btclock.server.metrics.ServerMetrics;
 import dev.btclock.server.ws.ClientSupervisor;
 import dev.btclock.server.ws.Fanout;
@@ -75,6 +76,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final InboundBudget budget;
     private final Rejections rejections = new Rejections(Duration.ofMinutes(1));
     private final FatalErrors fatal;
+    private final NodeHealth health;
     /** Resumes accepting after a pause at the open-file limit; its thread starts with the first pause. */
     private final ScheduledExecutorService acceptTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "btclock-accept-backoff");
@@ -98,6 +100,8 @@ public final class ServerAssembly implements AutoCloseable {
         this.headerDeadline = new HeaderDeadline(config.headerTimeout(), fatal);
         this.budget = new InboundBudget(config.inboundBudgetBytes());
         this.clients = new ClientSupervisor(fanout, metrics, config.ws(), budget, rejections, fatal);
+        this.health = new NodeHealth(bus, this::upstream, state::snapshot, () -> closed,
+                () -> fanout.count(dev.btclock.server.ws.Protocol.V1), () -> fanout.count(dev.btclock.server.ws.Protocol.V2));
     }
 
     /**
@@ -176,6 +180,7 @@ public final class ServerAssembly implements AutoCloseable {
         metrics.leader(() -> bus.leadership().isLeader());
         if (bus.nodeId() != null) {
             metrics.broker(bus::sequenceGaps, bus::resnapshots);
+            metrics.fleet(bus::status);
         }
         if (config.nostr() != null) {
             ServerConfig.NostrConfig n = config.nostr();
@@ -183,10 +188,15 @@ public final class ServerAssembly implements AutoCloseable {
             metrics.nostr(nostr::stats, nostr::connected);
             nostr.start();
         }
-        bus.subscribe(event -> state.apply(event).ifPresent(change -> {
-            fanout.publish(change);
-            toNostr(change);
-        }));
+        CatchUpGuard catchUp = new CatchUpGuard();
+        bus.subscribe(event -> {
+            if (catchUp.admit(event, state.snapshot())) {
+                state.apply(event).ifPresent(change -> {
+                    fanout.publish(change);
+                    toNostr(change);
+                });
+            }
+        });
 
         http = new HttpServer();
         NetworkListener listener = listener(config.listen());
@@ -201,7 +211,7 @@ public final class ServerAssembly implements AutoCloseable {
         listener.getTransport().setIOStrategy(backoff);
         metrics.acceptPauses(backoff::pauses);
         http.addListener(listener);
-        http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, this::health), "/");
+        http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, health), "/");
         http.start();
         LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
                 new HostPort(config.listen().host(), port()));
@@ -214,7 +224,7 @@ public final class ServerAssembly implements AutoCloseable {
             ml.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
             ml.registerAddOn(headerDeadline);
             metricsHttp.addListener(ml);
-            HttpHandler handler = new MetricsHandler(metrics, this::health);
+            HttpHandler handler = new MetricsHandler(metrics, health);
             metricsHttp.getServerConfiguration().addHttpHandler(handler, "/");
             metricsHttp.start();
             LOG.info("metrics on {} (/metrics, /healthz)", new HostPort(config.metrics().host(), metricsPort()));
@@ -287,23 +297,14 @@ public final class ServerAssembly implements AutoCloseable {
         return l;
     }
 
-    /** What {@code /healthz} reports. */
+    /** What {@code /healthz} reports (see {@link NodeHealth}). */
     public HealthCheck.Status health() {
-        if (closed) {
-            return HealthCheck.Status.down("shutting down");
-        }
-        if (!bus.healthy()) {
-            return HealthCheck.Status.down("broker stale");
-        }
-        UpstreamSupervisor up = upstream();
-        if (bus.leadership().isLeader() && (up == null || !up.health().connected())) {
-            return HealthCheck.Status.down("upstream down");
-        }
-        Snapshot s = state.snapshot();
-        if (s.blockHeight().isEmpty() || s.medianFee().isEmpty()) {
-            return HealthCheck.Status.down("no data yet");
-        }
-        return HealthCheck.Status.OK;
+        return health.get();
+    }
+
+    /** What {@code /healthz/detail} shows: a JSON object. */
+    public String healthDetail() {
+        return health.detail();
     }
 
     private double lastEventAgeSeconds() {
@@ -348,6 +349,11 @@ public final class ServerAssembly implements AutoCloseable {
      */
     public void addHttpHandler(HttpHandler handler, String path) {
         http.getServerConfiguration().addHttpHandler(handler, path);
+    }
+
+    /** Bytes of unfinished request heads and WebSocket messages held by all connections now. */
+    public long inboundBufferedBytes() {
+        return budget.used();
     }
 
     /** The server's metrics. */

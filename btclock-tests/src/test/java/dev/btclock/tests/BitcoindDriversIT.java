@@ -103,6 +103,36 @@ class BitcoindDriversIT {
     }
 
     @Test
+    void server_withBadCredentials_saysInHealthWhichDriverFailsAndWhichSettingToCheck() throws Exception {
+        bitcoind = FakeBitcoind.start();
+        Map<String, String> env = new HashMap<>(bitcoind.settings());
+        env.put("BITCOIND_PASS", "wrong-secret");
+        env.put("UPSTREAM", "bitcoind-rpc");
+        env.put("PRICE_SOURCE", "none");
+        env.put("LISTEN_ADDR", "127.0.0.1:0");
+        env.put("METRICS_ADDR", "127.0.0.1:0");
+        try (dev.btclock.server.ServerAssembly server = TestServer.start(dev.btclock.server.ServerConfig.from(env))) {
+            String expected = "no data yet: upstream down (bitcoind-rpc: bitcoind answered 401 Unauthorized: "
+                    + "check BITCOIND_USER and BITCOIND_PASS, or BITCOIND_COOKIE)";
+            Await.until("/healthz names the cause", Duration.ofSeconds(10),
+                    () -> expected.equals(body(server.metricsPort(), "/healthz")), () -> body(server.metricsPort(), "/healthz"));
+            assertEquals(503, TestServer.get(server.port(), "/healthz").statusCode());
+            assertEquals(expected, TestServer.get(server.port(), "/healthz").body(), "the device port says the same");
+            String detail = body(server.metricsPort(), "/healthz/detail");
+            assertTrue(detail.contains("{\"name\":\"bitcoind-rpc\",\"connected\":false,\"detail\":\"bitcoind answered 401"), detail);
+            assertFalse(detail.contains("wrong-secret"), detail);
+        }
+    }
+
+    private static String body(int port, String path) {
+        try {
+            return TestServer.get(port, path).body();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    @Test
     void rpc_warmUpAndBusy_areWaitedOut() throws Exception {
         bitcoind = FakeBitcoind.start();
         bitcoind.mode(FakeBitcoind.Mode.WARMING_UP);

@@ -14,6 +14,23 @@ import java.util.function.Consumer;
  */
 public interface EventBus extends AutoCloseable {
 
+    /** The {@code source} of events a bus delivers from its record of the current values (a node catching up). */
+    String SNAPSHOT_SOURCE = "snapshot";
+
+    /** The {@code source} of the values a new leader publishes again after an outage of the fleet's broker. */
+    String RESYNC_SOURCE = "resync";
+
+    /**
+     * Whether {@code e} brings a node up to date rather than reporting a change: a value from the
+     * bus's record of the current state, or one a new leader published again after an outage. Such
+     * a value may be older than what the node already has from its own upstream: a subscriber
+     * applies it only when its {@code at} is later than that of the value it holds, and a catch-up
+     * height never lowers the current one.
+     */
+    static boolean isCatchUp(Event e) {
+        return SNAPSHOT_SOURCE.equals(e.source()) || RESYNC_SOURCE.equals(e.source());
+    }
+
     /**
      * Hands an event to the bus. Never blocks on subscribers; may be called from any thread.
      * After {@link #close} it does nothing.
@@ -33,9 +50,16 @@ public interface EventBus extends AutoCloseable {
         return true;
     }
 
+    /** This node's part in its fleet and the broker's state; never blocks. */
+    default BusStatus status() {
+        return BusStatus.SINGLE_NODE;
+    }
+
     /**
      * Who in the fleet runs the upstream and publishes. Only the leader's {@link #publish} calls
-     * reach the other nodes; a bus that serves one process is always the leader.
+     * reach the other nodes; a bus that serves one process is always the leader. A node cut off
+     * from a shared broker counts as leading too (it runs the upstream for its own devices, see
+     * {@link BusStatus.Role#STANDALONE}); its events then reach only its own subscribers.
      */
     default Leadership leadership() {
         return Leadership.ALWAYS;

@@ -65,16 +65,41 @@ final class StreamEntries {
 
     /**
      * The snapshot keys and values an event sets, as plain values other tools can read:
-     * {@code <prefix>price:<CCY>}, {@code <prefix>height} with {@code <prefix>hash}, {@code <prefix>fee}.
+     * {@code <prefix>price:<CCY>}, {@code <prefix>height} with {@code <prefix>hash}, {@code <prefix>fee},
+     * each with the time of its event in {@code <prefix>at:<key>} (epoch ms), so that a node
+     * catching up can tell whether a recorded value is newer than its own.
      */
     static java.util.List<String> snapshot(String prefix, Event e) {
+        String at = Long.toString(e.at().toEpochMilli());
         if (e instanceof PriceUpdate p) {
-            return java.util.List.of(prefix + "price:" + p.currency(), Double.toString(p.price()));
+            return java.util.List.of(prefix + "price:" + p.currency(), Double.toString(p.price()),
+                    prefix + "at:price:" + p.currency(), at);
         }
         if (e instanceof BlockUpdate b) {
-            return java.util.List.of(prefix + "height", Long.toString(b.height()), prefix + "hash", b.hash() == null ? "" : b.hash());
+            return java.util.List.of(prefix + "height", Long.toString(b.height()), prefix + "hash", b.hash() == null ? "" : b.hash(),
+                    prefix + "at:height", at);
         }
-        return java.util.List.of(prefix + "fee", Double.toString(((FeeUpdate) e).medianFee()));
+        return java.util.List.of(prefix + "fee", Double.toString(((FeeUpdate) e).medianFee()), prefix + "at:fee", at);
+    }
+
+    /** {@code e} as a catch-up copy for the fleet: same value and time, source {@code resync}. */
+    static Event resync(Event e) {
+        if (e instanceof PriceUpdate p) {
+            return new PriceUpdate(p.currency(), p.price(), p.at(), dev.btclock.bus.spi.EventBus.RESYNC_SOURCE);
+        }
+        if (e instanceof BlockUpdate b) {
+            return new BlockUpdate(b.height(), b.hash(), b.at(), dev.btclock.bus.spi.EventBus.RESYNC_SOURCE);
+        }
+        FeeUpdate f = (FeeUpdate) e;
+        return new FeeUpdate(f.medianFee(), f.at(), dev.btclock.bus.spi.EventBus.RESYNC_SOURCE);
+    }
+
+    /** The datum an event sets ({@code price:USD}, {@code block}, {@code fee}): the key of a node's latest values. */
+    static String datum(Event e) {
+        if (e instanceof PriceUpdate p) {
+            return "price:" + p.currency();
+        }
+        return e instanceof BlockUpdate ? "block" : "fee";
     }
 
     private static String require(Map<String, String> f, String name) {

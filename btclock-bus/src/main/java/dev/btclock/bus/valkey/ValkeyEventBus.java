@@ -67,11 +67,13 @@ public final class ValkeyEventBus implements EventBus {
     private static final String SNAPSHOT =
             "local out = {} "
             + "for _, c in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
-            + "out[#out + 1] = c; out[#out + 1] = redis.call('GET', ARGV[1] .. 'price:' .. c) or '' end "
+            + "out[#out + 1] = c; out[#out + 1] = redis.call('GET', ARGV[1] .. 'price:' .. c) or ''; "
+            + "out[#out + 1] = redis.call('GET', ARGV[1] .. 'at:price:' .. c) or '' end "
             + "local tail = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1) "
             + "local id = '' if #tail > 0 then id = tail[1][1] end "
             + "return {id, redis.call('GET', ARGV[1] .. 'height') or '', redis.call('GET', ARGV[1] .. 'hash') or '', "
-            + "redis.call('GET', ARGV[1] .. 'fee') or '', out}";
+            + "redis.call('GET', ARGV[1] .. 'fee') or '', out, redis.call('GET', ARGV[1] .. 'at:height') or '', "
+            + "redis.call('GET', ARGV[1] .. 'at:fee') or ''}";
 
     private final ValkeySettings settings;
     private final String node = UUID.randomUUID().toString().substring(0, 8);
@@ -86,6 +88,10 @@ public final class ValkeyEventBus implements EventBus {
     private final Thread publisher;
     private final Thread reader;
     private final Map<String, Long> seqByNode = new HashMap<>();
+    /** The latest event this node published per datum: what it publishes again when it leads after standing alone. */
+    private final Map<String, Event> latestPublished = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The node stood alone since the reader last read: it catches up from the snapshot, not by replaying. */
+    private volatile boolean stoodAlone;
     private final LongAdder seqGaps = new LongAdder();
     private final LongAdder resnapshots = new LongAdder();
     private final LongAdder dropped = new LongAdder();
@@ -113,7 +119,8 @@ public final class ValkeyEventBus implements EventBus {
                         .database(url.database()).ssl(url.tls()).connectionTimeoutMillis(5000).socketTimeoutMillis(5000)
                         .clientName("btclock-" + node).protocol(RedisProtocol.RESP2).build())
                 .poolConfig(pool).build();
-        this.lease = new LeaderLease(redis, settings.prefix() + "leader", node, settings.lease());
+        this.lease = new LeaderLease(redis, settings.prefix() + "leader", node, settings.lease(), settings.staleAfter(),
+                () -> lastHeardNanos, new Standalone());
         this.publisher = new Thread(this::publishLoop, "btclock-valkey-publisher");
         this.publisher.setDaemon(true);
         this.reader = new Thread(this::readLoop, "btclock-valkey-reader");
@@ -159,7 +166,20 @@ public final class ValkeyEventBus implements EventBus {
     /** Healthy once the reader has its snapshot and the broker answered within {@code BROKER_STALE_SECONDS}. */
     @Override
     public boolean healthy() {
-        return !closed && heard && System.nanoTime() - lastHeardNanos < settings.staleAfter().toNanos();
+        return !closed && heard && System.nanoTime() - lastContactNanos() < settings.staleAfter().toNanos();
+    }
+
+    @Override
+    public dev.btclock.bus.spi.BusStatus status() {
+        return new dev.btclock.bus.spi.BusStatus(lease.role(), healthy(),
+                Duration.ofNanos(Math.max(0, System.nanoTime() - lastContactNanos())));
+    }
+
+    /** When the broker last answered any part of this bus (reader or lease). */
+    private long lastContactNanos() {
+        long reader = lastHeardNanos;
+        long lease = this.lease.lastContactNanos();
+        return reader - lease > 0 ? reader : lease;
     }
 
     @Override
@@ -169,9 +189,19 @@ public final class ValkeyEventBus implements EventBus {
 
     // ------------------------------------------------------------------ publishing
 
-    /** Queues the event for the stream; the oldest queued event is dropped when the broker is away for long. */
+    /**
+     * Queues the event for the stream; the oldest queued event is dropped when the broker is away
+     * for long. A node standing alone (cut off from the broker) delivers to its own subscribers only.
+     */
     @Override
     public void publish(Event event) {
+        latestPublished.put(StreamEntries.datum(event), event);
+        if (lease.role() == dev.btclock.bus.spi.BusStatus.Role.STANDALONE) {
+            if (!closed) {
+                deliverLocally(event);
+            }
+            return;
+        }
         synchronized (outbox) {
             if (closed) {
                 return;
@@ -270,7 +300,16 @@ public final class ValkeyEventBus implements EventBus {
             try {
                 conn = new Jedis(new HostAndPort(settings.url().host(), settings.url().port()), readerConfig);
                 readerConnection = conn;
-                last = last == null ? resnapshot(conn, "start") : checkAfterReconnect(conn, last);
+                if (last == null) {
+                    last = resnapshot(conn, "start");
+                } else if (stoodAlone) {
+                    // What the fleet published meanwhile is older than what this node served on its own:
+                    // catch up from the current values (each applied only if newer), do not replay.
+                    stoodAlone = false;
+                    last = resnapshot(conn, "after standing alone");
+                } else {
+                    last = checkAfterReconnect(conn, last);
+                }
                 lastHeardNanos = System.nanoTime();
                 heard = true;
                 if (down) {
@@ -378,22 +417,23 @@ public final class ValkeyEventBus implements EventBus {
         List<?> r = (List<?>) reply;
         Instant now = Instant.now();
         List<Event> events = new ArrayList<>();
+        String source = dev.btclock.bus.spi.EventBus.SNAPSHOT_SOURCE;
         try {
             List<?> prices = (List<?>) r.get(4);
-            for (int i = 0; i + 1 < prices.size(); i += 2) {
+            for (int i = 0; i + 2 < prices.size(); i += 3) {
                 String value = string(prices.get(i + 1));
                 if (!value.isEmpty()) {
-                    events.add(new PriceUpdate(string(prices.get(i)), Double.parseDouble(value), now, "snapshot"));
+                    events.add(new PriceUpdate(string(prices.get(i)), Double.parseDouble(value), at(prices.get(i + 2), now), source));
                 }
             }
             String height = string(r.get(1));
             if (!height.isEmpty()) {
                 String hash = string(r.get(2));
-                events.add(new BlockUpdate(Long.parseLong(height), hash.isEmpty() ? null : hash, now, "snapshot"));
+                events.add(new BlockUpdate(Long.parseLong(height), hash.isEmpty() ? null : hash, at(r.get(5), now), source));
             }
             String fee = string(r.get(3));
             if (!fee.isEmpty()) {
-                events.add(new FeeUpdate(Double.parseDouble(fee), now, "snapshot"));
+                events.add(new FeeUpdate(Double.parseDouble(fee), at(r.get(6), now), source));
             }
         } catch (IllegalArgumentException e) {
             LOG.warn("valkey bus: unreadable snapshot key skipped: {}", e.getMessage());
@@ -404,6 +444,12 @@ public final class ValkeyEventBus implements EventBus {
         StreamEntryID from = tail.isEmpty() ? new StreamEntryID(0, 0) : new StreamEntryID(tail);
         LOG.info("valkey bus: snapshot ({}): {} values, reading after {}", why, events.size(), from);
         return from;
+    }
+
+    /** The recorded time of a snapshot value, or {@code unknown} for a value written without one. */
+    private static Instant at(Object epochMillis, Instant unknown) {
+        String s = string(epochMillis);
+        return s.isEmpty() ? unknown : Instant.ofEpochMilli(Long.parseLong(s));
     }
 
     private static String string(Object o) {
@@ -465,6 +511,34 @@ public final class ValkeyEventBus implements EventBus {
             }
         }
         local.publish(e);
+    }
+
+    /** The bus's side of standing alone: local delivery, then catching up or re-publishing when the broker is back. */
+    private final class Standalone implements LeaderLease.Transitions {
+        @Override
+        public void standalone() {
+            stoodAlone = true;
+            List<Event> unsent;
+            synchronized (outbox) {
+                unsent = new ArrayList<>(outbox);
+                outbox.clear();
+            }
+            // Published while leading but never written: this node's devices get them now.
+            unsent.forEach(ValkeyEventBus.this::deliverLocally);
+        }
+
+        @Override
+        public void rejoinedAsLeader() {
+            // The broker's record may be empty (restarted) or older than what this node served alone.
+            List<Event> resync = latestPublished.values().stream().map(StreamEntries::resync).toList();
+            LOG.info("valkey bus: publishing this node's {} current values again for the fleet", resync.size());
+            resync.forEach(ValkeyEventBus.this::publish);
+        }
+
+        @Override
+        public void rejoinedAsFollower() {
+            // The reader catches up from the snapshot (stoodAlone); the upstream stops with the leadership.
+        }
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * The REST endpoints of PROTOCOL.md §2.4 on the device port, plus {@code /healthz}:
  * {@code /api/lastblock} (bare integer), {@code /api/lastfee} (JavaScript number text),
  * {@code /api/lastprice} (object, USD first), {@code /api/v2/currencies} (array, USD first).
- * Before the first value a datum answers 503. Anything else is fastify's 404; a plain GET on a
+ * Before the first value a datum answers 503. {@code /healthz/detail} is the node's state as JSON
+ * ({@link NodeHealth}). Anything else is fastify's 404; a plain GET on a
  * WebSocket path answers 404 with an empty body, as before.
  */
 public final class ApiHandler extends HttpHandler {
@@ -35,6 +36,10 @@ public final class ApiHandler extends HttpHandler {
         boolean get = req.getMethod() == Method.GET || req.getMethod() == Method.HEAD;
         if (get && path.equals("/healthz")) {
             Responses.health(res, health.get());
+            return;
+        }
+        if (get && path.equals("/healthz/detail")) {
+            Responses.send(res, 200, Responses.JSON, health.detail());
             return;
         }
         if (get && (path.equals("/ws") || path.equals("/api/v1/ws") || path.equals("/api/v2/ws"))) {

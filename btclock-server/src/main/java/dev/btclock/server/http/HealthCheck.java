@@ -3,10 +3,16 @@ package dev.btclock.server.http;
 import java.util.function.Supplier;
 
 /**
- * What {@code /healthz} answers: 200 {@code ok}, or 503 with the first reason that applies
- * ({@code upstream down}, {@code broker stale}, {@code no data yet}, {@code shutting down}).
+ * What {@code /healthz} answers (200 when the node can serve devices, 503 when not, with the
+ * reason as the body) and what {@code /healthz/detail} shows.
  */
 public interface HealthCheck extends Supplier<HealthCheck.Status> {
+
+    /** {@code /healthz/detail}: a JSON object; by default only the status and its reason. */
+    default String detail() {
+        Status s = get();
+        return "{\"status\":\"" + (s.healthy() ? "ok" : "down") + "\",\"reason\":\"" + Responses.jsonEscape(s.reason()) + "\"}";
+    }
 
     /**
      * A health verdict.

@@ -8,7 +8,7 @@ import org.glassfish.grizzly.http.server.Response;
 
 import java.io.ByteArrayOutputStream;
 
-/** The metrics port: {@code /metrics} (Prometheus text format 0.0.4) and {@code /healthz}. */
+/** The metrics port: {@code /metrics} (Prometheus text format 0.0.4), {@code /healthz} and {@code /healthz/detail}. */
 public final class MetricsHandler extends HttpHandler {
 
     private final ServerMetrics metrics;
@@ -33,6 +33,7 @@ public final class MetricsHandler extends HttpHandler {
                 out.writeTo(res.getOutputStream());
             }
             case "/healthz" -> Responses.health(res, health.get());
+            case "/healthz/detail" -> Responses.send(res, 200, Responses.JSON, health.detail());
             default -> Responses.send(res, 404, Responses.TEXT, "not found");
         }
     }

@@ -13,6 +13,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -200,6 +201,33 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    /** Adds the fleet gauges of a bus with a broker: this node's role, whether the broker answers, and since when. */
+    public void fleet(Supplier<dev.btclock.bus.spi.BusStatus> status) {
+        GaugeWithCallback.builder().name("btclock_fleet_role")
+                .help("1 for this node's part in the fleet: leader, follower, or standalone (cut off from the broker, "
+                        + "serving its devices from its own upstream)")
+                .labelNames("role")
+                .callback(cb -> {
+                    dev.btclock.bus.spi.BusStatus s = status.get();
+                    for (dev.btclock.bus.spi.BusStatus.Role r : List.of(dev.btclock.bus.spi.BusStatus.Role.LEADER,
+                            dev.btclock.bus.spi.BusStatus.Role.FOLLOWER, dev.btclock.bus.spi.BusStatus.Role.STANDALONE)) {
+                        cb.call(s.role() == r ? 1 : 0, r.label());
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_broker_reachable")
+                .help("1 while the broker answered within BROKER_STALE_SECONDS")
+                .callback(cb -> cb.call(status.get().brokerReachable() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_broker_last_contact_age_seconds")
+                .help("Seconds since the broker last answered this node")
+                .callback(cb -> {
+                    java.time.Duration d = status.get().sinceBrokerContact();
+                    cb.call(d == null ? Double.NaN : d.toMillis() / 1000.0);
+                })
+                .register(registry);
+    }
+
     /** Adds the counter of connections closed for not sending a complete request head in time. */
     public void headerTimeouts(java.util.function.LongSupplier closed) {
         CounterWithCallback.builder().name("btclock_http_header_timeouts_total")
@@ -248,6 +276,11 @@ public final class ServerMetrics {
     /** One connection of {@code kind} ({@code websocket}, {@code http}) closed by the inbound budget. */
     public void inboundEvicted(String kind) {
         inboundEvictions.labelValues(kind).inc();
+    }
+
+    /** Clients closed for an unfinished frame or message so far. */
+    public long messageTimeouts() {
+        return (long) messageTimeouts.get();
     }
 
     /** Connections of {@code kind} closed by the inbound budget so far. */

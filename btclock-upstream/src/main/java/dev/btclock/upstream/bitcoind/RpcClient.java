@@ -75,7 +75,7 @@ final class RpcClient {
         try {
             switch (status) {
                 case 401 -> throw new RpcException(RpcException.Kind.UNAUTHORIZED,
-                        "bitcoind answered 401: wrong BITCOIND_USER/BITCOIND_PASS (or cookie)");
+                        "bitcoind answered 401 Unauthorized: check BITCOIND_USER and BITCOIND_PASS, or BITCOIND_COOKIE");
                 case 403 -> throw new RpcException(RpcException.Kind.FORBIDDEN,
                         "bitcoind answered 403 to " + method + ": not allowed for this user (-rpcwhitelist)");
                 case 405 -> throw new RpcException(RpcException.Kind.MALFORMED, "bitcoind answered 405 (not a JSON-RPC endpoint?)");
