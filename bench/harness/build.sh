@@ -19,6 +19,10 @@ build_generator() {
   ( cd "$HERE" && GO111MODULE=off go build -o gen/fanload gen/fanload.go gen/v2.go gen/fleet.go )
 }
 
+build_hostile() {
+  ( cd "$HERE" && GO111MODULE=off go build -o gen/hostile gen/hostile.go )
+}
+
 build_reference_servers() {
   ( cd "$HERE"
     GO111MODULE=off GOPATH=/usr/share/gocode go build -o servers/go-gorilla/fanout-go servers/go-gorilla/main.go
@@ -27,10 +31,13 @@ build_reference_servers() {
 }
 
 build_launcher() {
-  ( cd "$ROOT"
-    ./mvnw -q -B -ntp install -DskipTests -DskipITs
-    ./mvnw -q -B -ntp -pl btclock-tests dependency:build-classpath -Dmdep.includeScope=test \
-        -Dmdep.outputFile="$HERE/classpath.txt" )
+  # BENCH_SKIP_BUILD=1: use what the last build left (several runs in a row, while the sources change)
+  if [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$HERE/classpath.txt" ]; then
+    ( cd "$ROOT"
+      ./mvnw -q -B -ntp install -DskipTests -DskipITs
+      ./mvnw -q -B -ntp -pl btclock-tests dependency:build-classpath -Dmdep.includeScope=test \
+          -Dmdep.outputFile="$HERE/classpath.txt" )
+  fi
   export BENCH_CP="$ROOT/btclock-tests/target/test-classes:$(cat "$HERE/classpath.txt")"
 }
 

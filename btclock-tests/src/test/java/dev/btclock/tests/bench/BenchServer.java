@@ -23,7 +23,9 @@ import java.util.concurrent.CountDownLatch;
  * The production server assembly plus the control protocol of {@code shared/bench} (never part of
  * the server jar): {@code POST /broadcast} frames the body once as a v1 text frame and hands it to
  * the fan-out that real changes use; {@code GET /stats} answers {@code clients}, {@code pid},
- * {@code dropped}, {@code idle_closed} and {@code leader}, and with {@code ?gc=1} runs a full GC and
+ * {@code dropped}, {@code idle_closed}, {@code leader}, {@code heap_used_kb} (garbage included),
+ * {@code inbound_buffered_bytes}, {@code inbound_evictions} and {@code message_timeouts},
+ * and with {@code ?gc=1} runs a full GC and
  * adds {@code heap_used_after_gc_kb}. The upstream is a {@link FakeMempoolServer} on loopback, so the
  * machine needs no network; real changes travel the whole production path (upstream driver, bus,
  * fan-out) when they are pushed through it: {@code POST /price?currency=C&value=P} sends a
@@ -70,7 +72,12 @@ public final class BenchServer {
                         .append(",\"pid\":").append(ProcessHandle.current().pid())
                         .append(",\"dropped\":").append(dropped)
                         .append(",\"idle_closed\":").append(server.metrics().idleClosedCount())
-                        .append(",\"leader\":").append(server.isLeader());
+                        .append(",\"leader\":").append(server.isLeader())
+                        .append(",\"heap_used_kb\":").append(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024)
+                        .append(",\"inbound_buffered_bytes\":").append(server.inboundBufferedBytes())
+                        .append(",\"inbound_evictions\":").append(server.metrics().inboundEvictions("websocket")
+                                + server.metrics().inboundEvictions("http"))
+                        .append(",\"message_timeouts\":").append(server.metrics().messageTimeouts());
                 if ("1".equals(request.getParameter("gc"))) {
                     // The live heap: what the clients really hold, not what the collector has yet to free.
                     System.gc();
