@@ -14,9 +14,11 @@ import dev.btclock.core.state.MarketState;
 import dev.btclock.core.state.Snapshot;
 import dev.btclock.server.guard.AcceptBackoff;
 import dev.btclock.server.guard.FatalErrors;
+import dev.btclock.server.guard.GuardedHandler;
 import dev.btclock.server.guard.InboundBudget;
 import dev.btclock.server.guard.Rejections;
 import dev.btclock.server.guard.RequestGuard;
+import dev.btclock.server.guard.WorkerThreads;
 import dev.btclock.server.http.ApiHandler;
 import dev.btclock.server.http.HeaderDeadline;
 import dev.btclock.server.http.HealthCheck;
@@ -61,6 +63,8 @@ public final class ServerAssembly implements AutoCloseable {
     /** Largest request head (request line and headers): a device's is about 200 bytes, a browser's a few KB. */
     private static final int MAX_REQUEST_HEAD_BYTES = 16 * 1024;
     private static final int MAX_REQUEST_HEADERS = 64;
+    /** Threads for HTTP handlers (REST, health, metrics); reads and WebSocket frames stay on the selector threads. */
+    private static final int WORKER_THREADS = 4;
 
     private final ServerConfig config;
     private final MarketState state = new MarketState();
@@ -77,6 +81,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final Rejections rejections = new Rejections(Duration.ofMinutes(1));
     private final FatalErrors fatal;
     private final NodeHealth health;
+    private final List<AcceptBackoff> acceptBackoffs = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Resumes accepting after a pause at the open-file limit; its thread starts with the first pause. */
     private final ScheduledExecutorService acceptTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "btclock-accept-backoff");
@@ -207,11 +212,9 @@ public final class ServerAssembly implements AutoCloseable {
         listener.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
         listener.registerAddOn(headerDeadline);
         listener.registerAddOn(clients.upgrades());
-        AcceptBackoff backoff = new AcceptBackoff(listener.getTransport().getIOStrategy(), acceptTimer);
-        listener.getTransport().setIOStrategy(backoff);
-        metrics.acceptPauses(backoff::pauses);
+        metrics.acceptPauses(() -> acceptBackoffs.stream().mapToLong(AcceptBackoff::pauses).sum());
         http.addListener(listener);
-        http.getServerConfiguration().addHttpHandler(new ApiHandler(state::snapshot, health), "/");
+        http.getServerConfiguration().addHttpHandler(new GuardedHandler(new ApiHandler(state::snapshot, health), fatal), "/");
         http.start();
         LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
                 new HostPort(config.listen().host(), port()));
@@ -224,7 +227,7 @@ public final class ServerAssembly implements AutoCloseable {
             ml.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
             ml.registerAddOn(headerDeadline);
             metricsHttp.addListener(ml);
-            HttpHandler handler = new MetricsHandler(metrics, health);
+            HttpHandler handler = new GuardedHandler(new MetricsHandler(metrics, health), fatal);
             metricsHttp.getServerConfiguration().addHttpHandler(handler, "/");
             metricsHttp.start();
             LOG.info("metrics on {} (/metrics, /healthz)", new HostPort(config.metrics().host(), metricsPort()));
@@ -289,8 +292,14 @@ public final class ServerAssembly implements AutoCloseable {
             }
         });
         t.setSelectorRunnersCount(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        // Before the worker pool: setting a strategy replaces the pool with the strategy's default
+        // (none for the listener's same-thread strategy).
+        AcceptBackoff backoff = new AcceptBackoff(t.getIOStrategy(), acceptTimer);
+        t.setIOStrategy(backoff);
+        acceptBackoffs.add(backoff);
         t.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().setPoolName("btclock-worker")
-                .setCorePoolSize(4).setMaxPoolSize(4));
+                .setCorePoolSize(WORKER_THREADS).setMaxPoolSize(WORKER_THREADS)
+                .setThreadFactory(WorkerThreads.factory("btclock-worker", t.getMemoryManager(), fatal)));
         t.setTcpNoDelay(true);
         t.setKeepAlive(true);
         t.setServerConnectionBackLog(4096);
@@ -348,7 +357,7 @@ public final class ServerAssembly implements AutoCloseable {
      * benchmark launcher adds its control endpoints this way; the server itself adds none).
      */
     public void addHttpHandler(HttpHandler handler, String path) {
-        http.getServerConfiguration().addHttpHandler(handler, path);
+        http.getServerConfiguration().addHttpHandler(new GuardedHandler(handler, fatal), path);
     }
 
     /** Bytes of unfinished request heads and WebSocket messages held by all connections now. */

@@ -213,6 +213,28 @@ class HostileInputIT {
     }
 
     @Test
+    void aClientThatNeverClosesAfterTheServersCloseFrame_isResetSoonAfter_howeverMuchItPings() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.open(server.port(), "/api/v2/ws")) {
+            ws.next(); // the welcome
+            ws.send(frame(0x02, new byte[100])); // unfinished: closed with 1008 after the message timeout
+            assertEquals(1008, ws.expectClose().closeCode());
+            long closedAt = System.nanoTime();
+            boolean reset = false;
+            for (int i = 0; i < 40 && !reset; i++) {
+                try {
+                    ws.send(frame(0x89, "still here")); // pings, no close frame
+                    Thread.sleep(250); // the client's own pace
+                } catch (SocketException e) {
+                    reset = true;
+                }
+            }
+            double seconds = (System.nanoTime() - closedAt) / 1e9;
+            assertTrue(reset, "the connection outlived its closing handshake");
+            assertTrue(seconds < 6, "reset only after " + seconds + " s");
+        }
+    }
+
+    @Test
     void unfinishedMessagesOverTheBudget_closeTheLargestHolders() throws Exception {
         try (FakeMempoolServer fake = FakeMempoolServer.start();
              ServerAssembly small = TestServer.startHealthy(fake, Map.of("INBOUND_BUDGET_BYTES", "65536",

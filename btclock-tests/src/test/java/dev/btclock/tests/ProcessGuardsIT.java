@@ -67,6 +67,7 @@ class ProcessGuardsIT {
     void anErrorInARequestHandler_reachesTheFatalErrorHandler() throws Exception {
         mempool = FakeMempoolServer.start();
         List<String> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (dev.btclock.server.ServerAssembly s = dev.btclock.server.ServerAssembly.start(
                 TestServer.config(mempool, Map.of()), dev.btclock.upstream.spi.Drivers.installed(),
                 dev.btclock.bus.spi.Buses.installed(), false, (where, error) -> fatal.add(error.getMessage()))) {
@@ -74,6 +75,7 @@ class ProcessGuardsIT {
                 @Override
                 public void service(org.glassfish.grizzly.http.server.Request request,
                                     org.glassfish.grizzly.http.server.Response response) {
+                    threads.add(Thread.currentThread().getName());
                     throw new OutOfMemoryError("handler (test)");
                 }
             }, "/boom");
@@ -83,6 +85,7 @@ class ProcessGuardsIT {
                 // the connection ends without an answer
             }
             Await.until("reported", Duration.ofSeconds(5), () -> fatal.contains("handler (test)"));
+            assertTrue(threads.get(0).startsWith("btclock-worker"), "handlers run on the worker pool, not a selector: " + threads);
         }
     }
 

@@ -105,11 +105,14 @@ final class LeaderLease implements Leadership, AutoCloseable {
         return lastContactNanos;
     }
 
+    /** Registers under the lock that transitions hold while they notify: no transition slips between the two. */
     @Override
     public void onChange(Consumer<Boolean> listener) {
-        listeners.add(listener);
-        if (isLeader()) {
-            listener.accept(true);
+        synchronized (lock) {
+            listeners.add(listener);
+            if (role != Role.FOLLOWER) {
+                listener.accept(true);
+            }
         }
     }
 
@@ -126,11 +129,15 @@ final class LeaderLease implements Leadership, AutoCloseable {
                         become(Role.FOLLOWER, "the lease in the broker is gone or held by another node");
                     }
                 } else {
-                    String ok = redis.set(key, node, SetParams.setParams().nx().px(leaseMillis));
+                    // A node back from standing alone may still hold its own key (the broker was only out
+                    // of its reach): renewing it keeps the fleet from going leaderless until it expires.
+                    boolean renewed = role == Role.STANDALONE && redis.eval(RENEW, List.of(key),
+                            List.of(node, Long.toString(leaseMillis))) instanceof Long n && n == 1;
+                    String ok = renewed ? "OK" : redis.set(key, node, SetParams.setParams().nx().px(leaseMillis));
                     lastContactNanos = System.nanoTime();
                     if ("OK".equals(ok)) {
                         validUntilNanos = started + margin();
-                        become(Role.LEADER, "took the lease " + key);
+                        become(Role.LEADER, renewed ? "kept its lease " + key : "took the lease " + key);
                     } else if (role == Role.STANDALONE) {
                         become(Role.FOLLOWER, "the broker is back and another node holds the lease");
                     }
@@ -161,38 +168,38 @@ final class LeaderLease implements Leadership, AutoCloseable {
      * a leader that goes standalone, or comes back as leader, keeps its upstream running.
      */
     private void become(Role next, String why) {
-        Role previous;
         synchronized (lock) {
-            previous = role;
+            Role previous = role;
             if (previous == next) {
                 return;
             }
             role = next;
-        }
-        if (next == Role.FOLLOWER) {
-            LOG.warn("leader: this node ({}) follows: {}", node, why);
-        } else {
-            LOG.info("leader: this node ({}) {}: {}", node, next == Role.LEADER ? "runs the upstream" : "is on its own", why);
-        }
-        if (closed) {
-            // shutting down: nothing to hand over
-        } else if (next == Role.STANDALONE) {
-            transitions.standalone();
-        } else if (previous == Role.STANDALONE) {
-            if (next == Role.LEADER) {
-                transitions.rejoinedAsLeader();
+            if (next == Role.FOLLOWER) {
+                LOG.warn("leader: this node ({}) follows: {}", node, why);
             } else {
-                transitions.rejoinedAsFollower();
+                LOG.info("leader: this node ({}) {}: {}", node, next == Role.LEADER ? "runs the upstream" : "is on its own", why);
             }
-        }
-        boolean wasRunning = previous != Role.FOLLOWER;
-        boolean runs = next != Role.FOLLOWER;
-        if (wasRunning != runs) {
-            for (Consumer<Boolean> l : listeners) {
-                try {
-                    l.accept(runs);
-                } catch (RuntimeException e) {
-                    LOG.error("leadership listener failed", e);
+            if (closed) {
+                // shutting down: nothing to hand over
+            } else if (next == Role.STANDALONE) {
+                transitions.standalone();
+            } else if (previous == Role.STANDALONE) {
+                if (next == Role.LEADER) {
+                    transitions.rejoinedAsLeader();
+                } else {
+                    transitions.rejoinedAsFollower();
+                }
+            }
+            // Under the lock, as registrations: a listener sees every change once, in order.
+            boolean wasRunning = previous != Role.FOLLOWER;
+            boolean runs = next != Role.FOLLOWER;
+            if (wasRunning != runs) {
+                for (Consumer<Boolean> l : listeners) {
+                    try {
+                        l.accept(runs);
+                    } catch (RuntimeException e) {
+                        LOG.error("leadership listener failed", e);
+                    }
                 }
             }
         }

@@ -53,14 +53,21 @@ public final class ValkeyEventBus implements EventBus {
     private static final int BLOCK_MILLIS = 5000;
     private static final int BATCH = 1000;
     private static final int OUTBOX = 10_000;
-    /** KEYS: leader, stream, currency set, snapshot keys. ARGV: node, maxlen, n, currency or "", snapshot values, fields. */
+    /**
+     * KEYS: leader, stream, currency set, snapshot keys (the last one the datum's time). ARGV: node,
+     * maxlen, n, currency or "", snapshot values, fields; the last ARGV is "1" when the snapshot keys
+     * may only move forward in time (a re-published value: a newer recorded one stays).
+     */
     private static final String PUBLISH =
             "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
             + "local n = tonumber(ARGV[3]) "
-            + "if n > 0 then local kv = {} for i = 1, n do kv[#kv + 1] = KEYS[3 + i]; kv[#kv + 1] = ARGV[4 + i] end "
+            + "local forward = ARGV[#ARGV] == '1' "
+            + "local recorded = tonumber(redis.call('GET', KEYS[3 + n]) or '0') "
+            + "if n > 0 and not (forward and recorded > tonumber(ARGV[4 + n])) then "
+            + "local kv = {} for i = 1, n do kv[#kv + 1] = KEYS[3 + i]; kv[#kv + 1] = ARGV[4 + i] end "
             + "redis.call('MSET', unpack(kv)) end "
             + "if ARGV[4] ~= '' then redis.call('SADD', KEYS[3], ARGV[4]) end "
-            + "local f = {} for i = 5 + n, #ARGV do f[#f + 1] = ARGV[i] end "
+            + "local f = {} for i = 5 + n, #ARGV - 1 do f[#f + 1] = ARGV[i] end "
             + "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(f)) "
             + "return 1";
     /** One atomic read of every snapshot key and the stream's tail id. KEYS: currency set, stream. ARGV: prefix. */
@@ -196,22 +203,25 @@ public final class ValkeyEventBus implements EventBus {
     @Override
     public void publish(Event event) {
         latestPublished.put(StreamEntries.datum(event), event);
-        if (lease.role() == dev.btclock.bus.spi.BusStatus.Role.STANDALONE) {
-            if (!closed) {
-                deliverLocally(event);
-            }
-            return;
-        }
+        boolean local;
         synchronized (outbox) {
             if (closed) {
                 return;
             }
-            if (outbox.size() >= OUTBOX) {
-                outbox.pollFirst();
-                dropped.increment();
+            // Under the outbox's lock: entering standalone drains the outbox under it too, so an
+            // event is either drained and delivered, or sees the new role; never stranded.
+            local = lease.role() == dev.btclock.bus.spi.BusStatus.Role.STANDALONE;
+            if (!local) {
+                if (outbox.size() >= OUTBOX) {
+                    outbox.pollFirst();
+                    dropped.increment();
+                }
+                outbox.addLast(event);
+                outbox.notifyAll();
             }
-            outbox.addLast(event);
-            outbox.notifyAll();
+        }
+        if (local) {
+            deliverLocally(event);
         }
     }
 
@@ -278,6 +288,7 @@ public final class ValkeyEventBus implements EventBus {
             args.add(k);
             args.add(v);
         });
+        args.add(dev.btclock.bus.spi.EventBus.RESYNC_SOURCE.equals(e.source()) ? "1" : "0");
         Object r = redis.eval(PUBLISH, keys, args);
         if (r instanceof Long n && n == 1) {
             return true;
@@ -305,7 +316,8 @@ public final class ValkeyEventBus implements EventBus {
                 } else if (stoodAlone) {
                     // What the fleet published meanwhile is older than what this node served on its own:
                     // catch up from the current values (each applied only if newer), do not replay.
-                    stoodAlone = false;
+                    // The flag stays while the node still stands alone: the next reconnect does the same.
+                    stoodAlone = lease.role() == dev.btclock.bus.spi.BusStatus.Role.STANDALONE;
                     last = resnapshot(conn, "after standing alone");
                 } else {
                     last = checkAfterReconnect(conn, last);
@@ -340,6 +352,15 @@ public final class ValkeyEventBus implements EventBus {
                             e.getMessage(), last);
                     down = true;
                 }
+                pause(this, backoff.next().toMillis());
+            } catch (RuntimeException e) {
+                // Never a dead reader behind a live lease: log it, reconnect, and catch up from the snapshot.
+                if (closed) {
+                    break;
+                }
+                LOG.error("valkey bus: reading failed; reconnecting", e);
+                down = true;
+                stoodAlone = true;
                 pause(this, backoff.next().toMillis());
             } finally {
                 readerConnection = null;
@@ -522,6 +543,9 @@ public final class ValkeyEventBus implements EventBus {
             synchronized (outbox) {
                 unsent = new ArrayList<>(outbox);
                 outbox.clear();
+                // What it republishes when it leads again: only what it gets from now on.
+                latestPublished.clear();
+                unsent.forEach(e -> latestPublished.put(StreamEntries.datum(e), e));
             }
             // Published while leading but never written: this node's devices get them now.
             unsent.forEach(ValkeyEventBus.this::deliverLocally);
@@ -533,11 +557,25 @@ public final class ValkeyEventBus implements EventBus {
             List<Event> resync = latestPublished.values().stream().map(StreamEntries::resync).toList();
             LOG.info("valkey bus: publishing this node's {} current values again for the fleet", resync.size());
             resync.forEach(ValkeyEventBus.this::publish);
+            reconnectReader();
         }
 
         @Override
         public void rejoinedAsFollower() {
-            // The reader catches up from the snapshot (stoodAlone); the upstream stops with the leadership.
+            // The upstream stops with the leadership; the reader catches up from the snapshot now.
+            reconnectReader();
+        }
+    }
+
+    /** Breaks the reader's connection: it reconnects and catches up from the snapshot ({@code stoodAlone}). */
+    private void reconnectReader() {
+        Jedis r = readerConnection;
+        if (r != null) {
+            try {
+                r.disconnect();
+            } catch (RuntimeException ignored) {
+                // broken already
+            }
         }
     }
 

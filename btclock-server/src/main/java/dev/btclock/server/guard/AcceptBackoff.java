@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  * while the failures go on; the first failure of an episode is logged once, naming the limit.
  * Everything else goes to the strategy it wraps, unchanged.
  */
+@SuppressWarnings("rawtypes") // Grizzly's IOStrategy is declared with raw connections
 public final class AcceptBackoff implements IOStrategy {
 
     private static final Logger LOG = LoggerFactory.getLogger(AcceptBackoff.class);

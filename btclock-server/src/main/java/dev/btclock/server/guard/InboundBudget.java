@@ -36,6 +36,34 @@ public final class InboundBudget {
         void evict();
     }
 
+    /**
+     * A {@link Holder} that counts its bytes in one atomic field; subclasses say how to close their
+     * connection. Its count may be read and drained from any thread.
+     */
+    public abstract static class Account implements Holder {
+        private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<Account> HELD =
+                java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(Account.class, "held");
+        private volatile long held;
+        /** The connection is gone: bytes counted after {@link InboundBudget#close} go straight back. */
+        private volatile boolean closed;
+
+        /** Counts {@code bytes} more and returns them (for {@link InboundBudget#grew}). */
+        protected final long add(long bytes) {
+            HELD.addAndGet(this, bytes);
+            return bytes;
+        }
+
+        @Override
+        public final long held() {
+            return held;
+        }
+
+        @Override
+        public final long drain() {
+            return HELD.getAndSet(this, 0);
+        }
+    }
+
     private final long limit;
     private final AtomicLong used = new AtomicLong();
     private final Set<Holder> holders = ConcurrentHashMap.newKeySet();
@@ -81,7 +109,21 @@ public final class InboundBudget {
      */
     public boolean grew(Holder holder, long bytes) {
         holders.add(holder);
-        return used.addAndGet(bytes) <= limit || !evictLargest(holder);
+        boolean kept = used.addAndGet(bytes) <= limit || !evictLargest(holder);
+        if (holder instanceof Account a && a.closed) {
+            release(holder); // closed meanwhile, on another thread: nothing may stay counted
+            return false;
+        }
+        return kept;
+    }
+
+    /**
+     * The connection of {@code account} is gone: returns what it holds and makes sure that bytes it
+     * counts afterwards (a read still in progress on another thread) are returned at once.
+     */
+    public void close(Account account) {
+        account.closed = true;
+        release(account);
     }
 
     /** Returns everything {@code holder} holds to the budget (a finished message or request, a closed connection). */

@@ -22,7 +22,6 @@ import org.glassfish.grizzly.memory.Buffers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.function.Consumer;
 
 /**
@@ -93,7 +92,7 @@ public final class RequestGuard implements AddOn {
                     head = new Head(c);
                     heads.set(c, head);
                 }
-                if (!head.add(bytes.remaining())) {
+                if (!head.received(bytes.remaining())) {
                     return ctx.getStopAction(); // evicted: the connection is closing
                 }
             }
@@ -157,7 +156,7 @@ public final class RequestGuard implements AddOn {
 
     /** Why {@code request}'s framing is refused, as the reason counted, or null when it is fine. */
     static String framingProblem(HttpRequestPacket request) {
-        if (!isToken(request.getMethod().getMethodString())) {
+        if (!HeaderLists.isToken(request.getMethod().getMethodString())) {
             return "method";
         }
         MimeHeaders headers = request.getHeaders();
@@ -186,21 +185,6 @@ public final class RequestGuard implements AddOn {
             values.add(v.strip());
         }
         return values.size();
-    }
-
-    private static boolean isToken(String s) {
-        if (s == null || s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            boolean tchar = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(ch) >= 0;
-            if (!tchar) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Counts the refusal, answers {@code response} and closes the connection once it is out. */
@@ -236,32 +220,16 @@ public final class RequestGuard implements AddOn {
     }
 
     /** The bytes one connection's unfinished request holds. */
-    private final class Head implements InboundBudget.Holder {
-        private static final AtomicLongFieldUpdater<Head> HELD = AtomicLongFieldUpdater.newUpdater(Head.class, "held");
+    private final class Head extends InboundBudget.Account {
         private final Connection<?> connection;
-        private volatile long held;
 
         Head(Connection<?> connection) {
             this.connection = connection;
         }
 
         /** Counts {@code bytes} more; false when the budget closed this connection. */
-        boolean add(int bytes) {
-            if (bytes == 0) {
-                return true;
-            }
-            HELD.addAndGet(this, bytes);
-            return budget.grew(this, bytes);
-        }
-
-        @Override
-        public long held() {
-            return held;
-        }
-
-        @Override
-        public long drain() {
-            return HELD.getAndSet(this, 0);
+        boolean received(int bytes) {
+            return bytes == 0 || budget.grew(this, add(bytes));
         }
 
         @Override

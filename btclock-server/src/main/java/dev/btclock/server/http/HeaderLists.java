@@ -43,6 +43,22 @@ public final class HeaderLists {
         return false;
     }
 
+    /** Whether {@code s} is a token (RFC 9110 §5.6.2): one or more of the characters a method or a protocol name may use. */
+    public static boolean isToken(String s) {
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean tchar = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!tchar) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The elements of every occurrence of header {@code name}, lower-cased, in order. */
     public static java.util.List<String> elements(MimeHeaders headers, String name) {
         java.util.List<String> all = new java.util.ArrayList<>();

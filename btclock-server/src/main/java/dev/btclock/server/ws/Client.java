@@ -85,8 +85,8 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     /** Holding, with nothing in flight: whoever ends the hold writes the queue. Guarded by this. */
     private boolean heldIdle;
     private volatile long lastHeardNanos = System.nanoTime();
-    /** When the client entered {@link #DRAINING}, or 0. */
-    private volatile long drainingSinceNanos;
+    /** When the server started closing this client (its close frame queued), or 0. */
+    private volatile long closingSinceNanos;
 
     /** Creation order (never negative), which spreads the server's pings over their interval. */
     final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
@@ -254,17 +254,26 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             }
             state = CLOSING;
             queue = null;
-            if (writing) {
-                control = closeFrame;
-                if (!takeHeldWriter()) {
-                    return;
-                }
-            } else {
-                writing = true;
-                control = closeFrame;
+            closingSinceNanos = System.nanoTime() | 1;
+            reader.stop(); // from now on nothing the client sends counts, not even as a sign of life
+            if (!controlFrame(closeFrame)) {
+                return;
             }
         }
         writeLoop(next(), null);
+    }
+
+    /**
+     * Holds the lock: puts {@code frame} ahead of queued data (replacing a control frame not sent
+     * yet). True when the caller must write now because nobody else is writing.
+     */
+    private boolean controlFrame(byte[] frame) {
+        control = frame;
+        if (writing) {
+            return takeHeldWriter();
+        }
+        writing = true;
+        return true;
     }
 
     /**
@@ -301,7 +310,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         synchronized (this) {
             die();
         }
-        context.budget().release(reader);
+        context.budget().close(reader);
         context.fanout().close(this);
     }
 
@@ -323,7 +332,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
                 n = -1;
             }
             if (n < 0) {
-                if (drainingSinceNanos != 0) {
+                if (closingSinceNanos != 0) {
                     context.close(connection); // both sides said goodbye: a plain close
                 } else {
                     terminate(); // the device is gone: nothing left to say to it
@@ -367,15 +376,9 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             if (state > OPEN) {
                 return;
             }
-            if (writing) {
-                // Replaces a pong not yet sent: answering only the latest ping is allowed (RFC 6455 §5.5.3).
-                control = pong;
-                if (!takeHeldWriter()) {
-                    return;
-                }
-            } else {
-                writing = true;
-                control = pong;
+            // Replaces a pong not yet sent: answering only the latest ping is allowed (RFC 6455 §5.5.3).
+            if (!controlFrame(pong)) {
+                return;
             }
         }
         writeLoop(next(), null);
@@ -425,7 +428,6 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         }
         LOG.debug("{} client left a message unfinished for over {} s; closing it with 1008", protocol.label(),
                 timeoutNanos / 1_000_000_000L);
-        context.budget().release(reader);
         closeWith(WsFrames.close(POLICY_VIOLATION));
         return true;
     }
@@ -440,13 +442,14 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     }
 
     /**
-     * Ends a connection whose close frame went out longer than {@code timeoutNanos} ago while the
-     * client neither closed nor stopped sending.
+     * Ends a connection the server started closing longer than {@code timeoutNanos} ago: its close
+     * frame could not be written (the client stopped reading), or the client neither closed nor
+     * stopped sending after it.
      *
      * @return whether it was ended now
      */
-    boolean terminateIfDrainedTooLong(long nowNanos, long timeoutNanos) {
-        long since = drainingSinceNanos;
+    boolean terminateIfClosingTooLong(long nowNanos, long timeoutNanos) {
+        long since = closingSinceNanos;
         return since != 0 && nowNanos - since > timeoutNanos && terminate();
     }
 
@@ -525,7 +528,6 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
                 state = DRAINING;
                 queue = null;
                 writing = false;
-                drainingSinceNanos = System.nanoTime() | 1;
             }
             if (state == DRAINING) {
                 shutDownSending();

@@ -25,8 +25,8 @@ public final class ClientSupervisor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSupervisor.class);
     private static final byte[] GOING_AWAY = WsFrames.close(1001);
-    /** How long a client may go on sending after the server's close frame before its connection is reset. */
-    private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How long the closing handshake may take (the close frame out, the client's end) before the connection is reset. */
+    private static final long CLOSING_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Fanout fanout;
     private final ServerMetrics metrics;
@@ -106,8 +106,8 @@ public final class ClientSupervisor implements AutoCloseable {
                         }
                     } else if (c.closeIfInboundOverdue(now, unfinished)) {
                         metrics.messageTimeout();
-                    } else if (c.terminateIfDrainedTooLong(now, DRAIN_NANOS)) {
-                        LOG.debug("ended a client that did not close after the server's close frame");
+                    } else if (c.terminateIfClosingTooLong(now, CLOSING_NANOS)) {
+                        LOG.debug("ended a client that did not finish the closing handshake in time");
                     } else if (c.order % slices == slice) {
                         c.send(WsFrames.PING);
                     }

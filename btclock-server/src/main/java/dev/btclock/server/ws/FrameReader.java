@@ -29,10 +29,10 @@ import java.util.Arrays;
  * {@link InboundBudget.Holder}. {@link #pendingSinceNanos} tells how long a frame or a message
  * has been unfinished, for the server's limit on that.
  *
- * <p>Not thread-safe: one connection's reads arrive one after the other. {@link #held},
- * {@link #drain} and {@link #evict} may be called from any thread.
+ * <p>Not thread-safe: one connection's reads arrive one after the other. {@link #held()},
+ * {@link #drain()} and {@link #evict} may be called from any thread.
  */
-final class FrameReader implements InboundBudget.Holder {
+final class FrameReader extends InboundBudget.Account {
 
     /** What the parsed frames mean. Every callback runs on the reading thread, except {@link #evicted}. */
     interface Sink {
@@ -74,9 +74,6 @@ final class FrameReader implements InboundBudget.Holder {
     private static final int MAX_HEADER = 14;
     private static final byte[] EMPTY = new byte[0];
 
-    private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<FrameReader> HELD =
-            java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(FrameReader.class, "held");
-
     private final int maxMessageBytes;
     private final boolean keepBinary;
     private final Sink sink;
@@ -107,9 +104,8 @@ final class FrameReader implements InboundBudget.Holder {
     private boolean done;
     /** Written only when it changes: read by the supervisor's thread. */
     private volatile long pendingSince;
-    /** Bytes counted in the budget; see {@link InboundBudget.Holder}. */
-    private volatile long held;
     private volatile boolean gone;
+    private volatile boolean stopped;
 
     /**
      * A reader for one connection.
@@ -126,8 +122,19 @@ final class FrameReader implements InboundBudget.Holder {
         this.budget = budget;
     }
 
+    /**
+     * Stops parsing: the connection is closing, and what the client sends from now on shows
+     * neither life nor anything else. Any thread.
+     */
+    void stop() {
+        stopped = true;
+    }
+
     /** Parses {@code length} bytes of {@code bytes} from {@code offset}, reporting every whole frame to the sink. */
     void read(byte[] bytes, int offset, int length) {
+        if (stopped) {
+            return;
+        }
         int pos = offset;
         int end = offset + length;
         while (pos < end && !done) {
@@ -148,28 +155,6 @@ final class FrameReader implements InboundBudget.Holder {
      */
     long pendingSinceNanos() {
         return pendingSince;
-    }
-
-    /** Whether the reader stopped (after a failure, a close frame or {@link #abandon}). */
-    boolean done() {
-        return done;
-    }
-
-    /** Stops reading and gives the buffered bytes back; the connection is ending. */
-    void abandon() {
-        done = true;
-        pendingSince = 0;
-        dropMessage();
-    }
-
-    @Override
-    public long held() {
-        return held;
-    }
-
-    @Override
-    public long drain() {
-        return HELD.getAndSet(this, 0);
     }
 
     @Override
@@ -277,20 +262,18 @@ final class FrameReader implements InboundBudget.Holder {
             return false;
         }
         messageLength += length;
-        if (keeps() && length > 0) {
-            if (gone || !budget.grew(this, addHeld(length))) {
+        if (keeps() && (kept == null ? 0 : kept.length) < messageLength) {
+            // Doubling, so that many tiny fragments do not copy the message once each; the capacity is what counts.
+            int capacity = kept == null ? (int) messageLength
+                    : (int) Math.max(messageLength, Math.min(2L * kept.length, maxMessageBytes));
+            if (gone || !budget.grew(this, add(capacity - (kept == null ? 0 : kept.length)))) {
                 done = true; // evicted: the connection is being ended
                 dropMessage();
                 return false;
             }
-            kept = kept == null ? new byte[(int) messageLength] : Arrays.copyOf(kept, (int) messageLength);
+            kept = kept == null ? new byte[capacity] : Arrays.copyOf(kept, capacity);
         }
         return true;
-    }
-
-    private long addHeld(long bytes) {
-        HELD.addAndGet(this, bytes);
-        return bytes;
     }
 
     private boolean keeps() {
@@ -347,6 +330,11 @@ final class FrameReader implements InboundBudget.Holder {
 
     private void endFrame() {
         inFrame = false;
+        if (messageOpcode == 0 || frameFin && frameOpcode < OP_CLOSE) {
+            if (pendingSince != 0) {
+                pendingSince = 0; // what follows in this read starts its own clock
+            }
+        }
         if (frameOpcode >= OP_CLOSE) {
             byte[] payload = control == null ? EMPTY : control;
             control = null;
@@ -364,7 +352,7 @@ final class FrameReader implements InboundBudget.Holder {
         }
         byte[] message = null;
         if (keeps()) {
-            message = kept == null ? EMPTY : kept;
+            message = kept == null ? EMPTY : kept.length == keptLength ? kept : Arrays.copyOf(kept, keptLength);
         }
         kept = null;
         keptLength = 0;
@@ -423,7 +411,7 @@ final class FrameReader implements InboundBudget.Holder {
     }
 
     private void releaseHeld() {
-        if (held != 0) {
+        if (held() != 0) {
             budget.release(this);
         }
     }

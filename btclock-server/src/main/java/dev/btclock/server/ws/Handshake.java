@@ -1,5 +1,7 @@
 package dev.btclock.server.ws;
 
+import dev.btclock.server.http.HeaderLists;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -128,7 +130,7 @@ final class Handshake {
             return true;
         }
         for (String element : offered.split(",", -1)) {
-            if (!isToken(stripOws(element))) {
+            if (!HeaderLists.isToken(stripOws(element))) {
                 return false;
             }
         }
@@ -143,22 +145,6 @@ final class Handshake {
         int comma = offered.indexOf(',');
         String first = stripOws(comma < 0 ? offered : offered.substring(0, comma));
         return first.isEmpty() ? null : first;
-    }
-
-    /** RFC 9110 §5.6.2: one or more tchar. */
-    static boolean isToken(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean tchar = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!tchar) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Without the optional white space (space and tab only) around a list element. */

@@ -207,6 +207,49 @@ class FrameReaderTest {
     }
 
     @Test
+    void aMessageThatEndsInARead_doesNotLendItsClockToTheNextOne() {
+        byte[] first = frame(0x82, "a".repeat(100));
+        byte[] second = frame(0x82, "b".repeat(100));
+        reader.read(first, 0, 50);
+        long firstSince = reader.pendingSinceNanos();
+        assertTrue(firstSince != 0);
+        long before = System.nanoTime();
+        byte[] rest = concat(java.util.Arrays.copyOfRange(first, 50, first.length), java.util.Arrays.copyOf(second, 20));
+        reader.read(rest, 0, rest.length);
+        assertTrue(reader.pendingSinceNanos() - before >= 0, "the second message's clock started with this read");
+    }
+
+    @Test
+    void aMessageInManyTinyFragments_isAssembled_withoutCountingMoreThanTheLimit() {
+        InboundBudget b = new InboundBudget(1 << 20);
+        Recorder r = new Recorder();
+        FrameReader fr = new FrameReader(1024, true, r, b);
+        long most = 0;
+        for (int i = 0; i < 1000; i++) {
+            byte[] f = frame((i == 0 ? 0x02 : 0x00) | (i == 999 ? 0x80 : 0), Character.toString('a' + i % 26));
+            fr.read(f, 0, f.length);
+            most = Math.max(most, b.used());
+        }
+        assertTrue(most <= 1024, "counted " + most);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            expected.append((char) ('a' + i % 26));
+        }
+        assertEquals(List.of("binary " + expected), r.events);
+        assertEquals(0, b.used());
+    }
+
+    @Test
+    void aClosedReadersLateGrowth_goesStraightBackToTheBudget() {
+        InboundBudget b = new InboundBudget(1 << 20);
+        FrameReader fr = new FrameReader(1024, true, new Recorder(), b);
+        b.close(fr); // the connection ended on another thread, a read still going on
+        byte[] f = frame(0x02, "x".repeat(500));
+        fr.read(f, 0, f.length);
+        assertEquals(0, b.used());
+    }
+
+    @Test
     void overTheBudget_theReadersHoldingTheMostAreEvicted() {
         InboundBudget small = new InboundBudget(1000);
         List<Recorder> sinks = new java.util.ArrayList<>();
