@@ -208,9 +208,8 @@ public final class ServerAssembly implements AutoCloseable {
         AcceptedSockets.install(listener.getTransport(), config.sendBufferBytes());
         listener.setMaxHttpHeaderSize(MAX_REQUEST_HEAD_BYTES);
         listener.setMaxRequestHeaders(MAX_REQUEST_HEADERS);
-        // In this order: the guard checks a request's framing before the deadline and the upgrade see it.
-        listener.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
-        listener.registerAddOn(headerDeadline);
+        // In this order: the guard checks a request's framing and deadline before the upgrade sees it.
+        listener.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted, headerDeadline));
         listener.registerAddOn(clients.upgrades());
         metrics.acceptPauses(() -> acceptBackoffs.stream().mapToLong(AcceptBackoff::pauses).sum());
         http.addListener(listener);
@@ -224,8 +223,7 @@ public final class ServerAssembly implements AutoCloseable {
             NetworkListener ml = listener(config.metrics());
             ml.setMaxHttpHeaderSize(MAX_REQUEST_HEAD_BYTES);
             ml.setMaxRequestHeaders(MAX_REQUEST_HEADERS);
-            ml.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted));
-            ml.registerAddOn(headerDeadline);
+            ml.registerAddOn(new RequestGuard(budget, rejections, fatal, metrics::inboundEvicted, headerDeadline));
             metricsHttp.addListener(ml);
             HttpHandler handler = new GuardedHandler(new MetricsHandler(metrics, health), fatal);
             metricsHttp.getServerConfiguration().addHttpHandler(handler, "/");

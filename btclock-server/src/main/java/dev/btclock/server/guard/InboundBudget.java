@@ -126,6 +126,11 @@ public final class InboundBudget {
         release(account);
     }
 
+    /** Records that a holder holds {@code bytes} fewer (a negative number, its own count already lowered). */
+    public void shrank(long bytes) {
+        used.addAndGet(bytes);
+    }
+
     /** Returns everything {@code holder} holds to the budget (a finished message or request, a closed connection). */
     public void release(Holder holder) {
         long bytes = holder.drain();

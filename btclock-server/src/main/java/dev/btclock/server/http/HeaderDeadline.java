@@ -1,20 +1,10 @@
 package dev.btclock.server.http;
 
 import org.glassfish.grizzly.Connection;
-import org.glassfish.grizzly.filterchain.BaseFilter;
-import org.glassfish.grizzly.filterchain.FilterChainBuilder;
-import org.glassfish.grizzly.filterchain.FilterChainContext;
-import org.glassfish.grizzly.filterchain.NextAction;
-import org.glassfish.grizzly.http.HttpContent;
 import org.glassfish.grizzly.http.HttpRequestPacket;
-import org.glassfish.grizzly.http.server.AddOn;
-import org.glassfish.grizzly.http.server.HttpServerFilter;
-import org.glassfish.grizzly.http.server.NetworkListener;
-import org.glassfish.grizzly.utils.IdleTimeoutFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,12 +21,11 @@ import java.util.concurrent.atomic.LongAdder;
  * has been read in full (a request body must arrive within the same deadline); it stops for good
  * once a connection is upgraded to a WebSocket, whose liveness the ping/idle reaper watches.
  *
- * <p>One sweep thread checks the armed connections a few times per timeout; an armed connection
- * costs one map entry. It replaces Grizzly's keep-alive idle timeout, whose filter it removes from
- * the listener's chain: that filter keeps every connection, WebSocket ones too, in a queue that
- * its checker thread walks every second.
+ * <p>The listener's request guard tells it what happens ({@link #expectRequest},
+ * {@link #requestRead}, {@link #forget}); one sweep thread checks the armed connections a few
+ * times per timeout. An armed connection costs one map entry.
  */
-public final class HeaderDeadline implements AddOn, AutoCloseable {
+public final class HeaderDeadline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadline.class);
 
@@ -63,20 +52,28 @@ public final class HeaderDeadline implements AddOn, AutoCloseable {
         return closed.sum();
     }
 
-    @Override
-    public void setup(NetworkListener listener, FilterChainBuilder builder) {
-        int idx = builder.indexOfType(HttpServerFilter.class);
-        if (idx < 0) {
-            throw new IllegalStateException("no HttpServerFilter in the listener's chain");
+    /** {@code connection} was accepted, or finished a request: its next request head is due within the timeout. */
+    public void expectRequest(Connection<?> connection) {
+        armed.put(connection, System.nanoTime() + timeoutNanos);
+    }
+
+    /**
+     * A request head (and perhaps content) of {@code request} was read on {@code connection}: an
+     * upgrade to WebSocket leaves the deadline for good (a refused handshake is closed at once; an
+     * upgrade to anything else is served as HTTP); a request read in full ({@code last}) makes the
+     * next one due. A request body still arriving stays under the deadline of its request.
+     */
+    public void requestRead(Connection<?> connection, HttpRequestPacket request, boolean last) {
+        if (request.isUpgrade() && HeaderLists.upgradesToWebSocket(request)) {
+            armed.remove(connection);
+        } else if (last) {
+            expectRequest(connection);
         }
-        // Right after the HTTP codec: a request reaches this filter only once its head is complete.
-        builder.add(idx, new DeadlineFilter());
-        // Grizzly's keep-alive idle filter does less than this and costs every connection, upgraded
-        // ones included, a queue entry that its checker thread scans every second.
-        int idle = builder.indexOfType(IdleTimeoutFilter.class);
-        if (idle >= 0) {
-            builder.remove(idle);
-        }
+    }
+
+    /** {@code connection} is closed. */
+    public void forget(Connection<?> connection) {
+        armed.remove(connection);
     }
 
     private void sweep() {
@@ -94,37 +91,5 @@ public final class HeaderDeadline implements AddOn, AutoCloseable {
     public void close() {
         sweeper.shutdownNow();
         armed.clear();
-    }
-
-    private final class DeadlineFilter extends BaseFilter {
-        @Override
-        public NextAction handleAccept(FilterChainContext ctx) throws IOException {
-            armed.put(ctx.getConnection(), System.nanoTime() + timeoutNanos);
-            return ctx.getInvokeAction();
-        }
-
-        @Override
-        public NextAction handleRead(FilterChainContext ctx) throws IOException {
-            if (ctx.getMessage() instanceof HttpContent content
-                    && content.getHttpHeader() instanceof HttpRequestPacket request) {
-                Connection<?> c = ctx.getConnection();
-                if (request.isUpgrade() && HeaderLists.upgradesToWebSocket(request)) {
-                    // From here on the WebSocket ping/idle reaper watches the connection (a refused
-                    // handshake is closed at once). An upgrade to anything else is served as HTTP.
-                    armed.remove(c);
-                } else if (content.isLast()) {
-                    // The next request on this keep-alive connection gets its own deadline.
-                    armed.put(c, System.nanoTime() + timeoutNanos);
-                }
-                // A request body still arriving stays under the deadline of its request.
-            }
-            return ctx.getInvokeAction();
-        }
-
-        @Override
-        public NextAction handleClose(FilterChainContext ctx) throws IOException {
-            armed.remove(ctx.getConnection());
-            return ctx.getInvokeAction();
-        }
     }
 }

@@ -34,6 +34,9 @@ public final class HeaderLists {
         if (request.getUpgradeDC().isNull()) {
             return false;
         }
+        if (request.getUpgradeDC().equalsIgnoreCase("websocket")) {
+            return true; // what every client sends: compared in place, nothing allocated
+        }
         for (String element : elements(request.getHeaders(), "Upgrade")) {
             int slash = element.indexOf('/');
             if ((slash < 0 ? element : element.substring(0, slash)).equals("websocket")) {

@@ -100,7 +100,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
         this.context = context;
         // v2 clients send binary subscribe messages; nothing else a client sends is ever read.
-        this.reader = new FrameReader(context.maxMessageBytes(), protocol == Protocol.V2, this, context.budget());
+        this.reader = new FrameReader(protocol == Protocol.V2 ? context.v2Reading() : context.v1Reading(), this);
     }
 
     Protocol protocol() {
@@ -310,7 +310,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
         synchronized (this) {
             die();
         }
-        context.budget().close(reader);
+        reader.closed();
         context.fanout().close(this);
     }
 
@@ -351,6 +351,9 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
     /** Parses bytes the device sent that Grizzly had already read (behind the handshake). */
     void read(Buffer bytes) {
+        if (holding) {
+            releaseHeld(); // a client that speaks has read the handshake's response
+        }
         if (bytes.hasArray()) {
             reader.read(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
         } else {

@@ -17,7 +17,8 @@ import java.util.concurrent.RejectedExecutionException;
  * @param fanout          the fan-out the client belongs to
  * @param metrics         the server's metrics
  * @param maxQueue        frames a client may have waiting before it is terminated
- * @param maxMessageBytes the largest message a client may send
+ * @param v1Reading       how v1 clients' frames are read (nothing kept)
+ * @param v2Reading       how v2 clients' frames are read (binary messages kept)
  * @param closer          runs the closes and terminations
  * @param budget          the server's budget for unfinished inbound messages
  * @param timer           runs delayed work (held connect frames)
@@ -26,7 +27,8 @@ import java.util.concurrent.RejectedExecutionException;
  * @param rejections      where refused handshakes are counted
  * @param fatal           what an {@link Error} on a client's thread leads to
  */
-record ClientContext(Fanout fanout, ServerMetrics metrics, int maxQueue, int maxMessageBytes, Executor closer,
+record ClientContext(Fanout fanout, ServerMetrics metrics, int maxQueue, FrameReader.Limits v1Reading,
+                     FrameReader.Limits v2Reading, Executor closer,
                      dev.btclock.server.guard.InboundBudget budget,
                      java.util.concurrent.ScheduledExecutorService timer, java.time.Duration v1ConnectDelay,
                      dev.btclock.server.guard.Rejections rejections, dev.btclock.server.guard.FatalErrors fatal) {

@@ -57,7 +57,9 @@ public final class ClientSupervisor implements AutoCloseable {
         this.terminator = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-ws-terminator"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-ws-pinger"));
         this.fatal = fatal;
-        this.context = new ClientContext(fanout, metrics, settings.queueFrames(), settings.maxMessageBytes(), terminator,
+        this.context = new ClientContext(fanout, metrics, settings.queueFrames(),
+                new FrameReader.Limits(settings.maxMessageBytes(), false, budget),
+                new FrameReader.Limits(settings.maxMessageBytes(), true, budget), terminator,
                 budget, scheduler, settings.v1ConnectDelay(), rejections, fatal);
     }
 

@@ -9,6 +9,7 @@ import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
 import org.glassfish.grizzly.http.HttpContent;
+import org.glassfish.grizzly.http.util.Header;
 import org.glassfish.grizzly.http.HttpRequestPacket;
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.AddOn;
@@ -109,7 +110,7 @@ public final class WsUpgrade implements AddOn {
             MimeHeaders headers = request.getHeaders();
             DataChunk keyHeader = headers.getValue("Sec-WebSocket-Key");
             Protocol protocol = protocolAt(request.getRequestURIRef().getRequestURIBC());
-            boolean toWebSocket = upgradesToWebSocket(request);
+            boolean toWebSocket = HeaderLists.upgradesToWebSocket(request);
             if (!toWebSocket && protocol == null && keyHeader == null) {
                 // An upgrade to something else (h2c, say) where no WebSocket is served: the header is
                 // ignored (RFC 9110 §7.8) and the request served as plain HTTP.
@@ -200,10 +201,10 @@ public final class WsUpgrade implements AddOn {
         if (request.getProtocol() != org.glassfish.grizzly.http.Protocol.HTTP_1_1) {
             return "handshake-http-version";
         }
-        if (headers.getValue("Host") == null) {
+        if (headers.getValue(Header.Host) == null) {
             return "handshake-host";
         }
-        DataChunk connection = headers.getValue("Connection");
+        DataChunk connection = headers.getValue(Header.Connection);
         if (connection == null || !connection.equalsIgnoreCase("upgrade")
                 && !HeaderLists.contains(headers, "Connection", "upgrade")) {
             return "handshake-connection";
@@ -215,10 +216,6 @@ public final class WsUpgrade implements AddOn {
             return "handshake-subprotocol";
         }
         return null;
-    }
-
-    private static boolean upgradesToWebSocket(HttpRequestPacket request) {
-        return request.getUpgradeDC().equalsIgnoreCase("websocket") || HeaderLists.upgradesToWebSocket(request);
     }
 
     /**

@@ -53,7 +53,7 @@ class FrameReaderTest {
     private final InboundBudget budget = new InboundBudget(1 << 20);
     private final Recorder sink = new Recorder();
     /** Keeps binary messages, as for a v2 client. */
-    private final FrameReader reader = new FrameReader(1024, true, sink, budget);
+    private final FrameReader reader = new FrameReader(new FrameReader.Limits(1024, true, budget), sink);
 
     @Test
     void maskedMessages_areUnmasked_binaryKept_textCheckedAndDropped() {
@@ -65,7 +65,7 @@ class FrameReaderTest {
     void aV1Reader_keepsNothing() {
         Recorder r = new Recorder();
         byte[] bytes = concat(frame(0x82, "bin"), frame(0x81, "text"));
-        new FrameReader(1024, false, r, budget).read(bytes, 0, bytes.length);
+        new FrameReader(new FrameReader.Limits(1024, false, budget), r).read(bytes, 0, bytes.length);
         assertEquals(List.of("binary (dropped)", "text (dropped)"), r.events);
     }
 
@@ -113,7 +113,7 @@ class FrameReaderTest {
         assertEquals(List.of("fail 1009"), sink.events);
         Recorder r = new Recorder();
         byte[] bytes = concat(frame(0x02, "a".repeat(600)), frame(0x00, "b".repeat(400)), frame(0x80, "c".repeat(100)));
-        new FrameReader(1024, true, r, budget).read(bytes, 0, bytes.length);
+        new FrameReader(new FrameReader.Limits(1024, true, budget), r).read(bytes, 0, bytes.length);
         assertEquals(List.of("fail 1009"), r.events);
         assertEquals(0, budget.used(), "the unfinished message's bytes went back to the budget");
     }
@@ -151,12 +151,12 @@ class FrameReaderTest {
         // Split across fragments: valid as a whole, checked fragment by fragment.
         Recorder r = new Recorder();
         byte[] euro = concat(frame(0x01, "\u00e2"), frame(0x00, "\u0082"), frame(0x80, "\u00ac"));
-        new FrameReader(1024, true, r, budget).read(euro, 0, euro.length);
+        new FrameReader(new FrameReader.Limits(1024, true, budget), r).read(euro, 0, euro.length);
         assertEquals(List.of("text (dropped)"), r.events);
         // Fail fast: the second fragment is bad, the third never needed.
         Recorder fast = new Recorder();
         byte[] bad = concat(frame(0x01, "ok"), frame(0x00, "\u00ff"));
-        new FrameReader(1024, true, fast, budget).read(bad, 0, bad.length);
+        new FrameReader(new FrameReader.Limits(1024, true, budget), fast).read(bad, 0, bad.length);
         assertEquals(List.of("fail 1007"), fast.events);
     }
 
@@ -178,7 +178,7 @@ class FrameReaderTest {
         for (int code : new int[] {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
             Recorder r = new Recorder();
             byte[] f = frame(0x88, new String(new char[] {(char) (code >> 8), (char) (code & 0xff)}) + "bye");
-            new FrameReader(1024, true, r, budget).read(f, 0, f.length);
+            new FrameReader(new FrameReader.Limits(1024, true, budget), r).read(f, 0, f.length);
             assertEquals(List.of("close 5"), r.events, "code " + code);
         }
     }
@@ -223,7 +223,7 @@ class FrameReaderTest {
     void aMessageInManyTinyFragments_isAssembled_withoutCountingMoreThanTheLimit() {
         InboundBudget b = new InboundBudget(1 << 20);
         Recorder r = new Recorder();
-        FrameReader fr = new FrameReader(1024, true, r, b);
+        FrameReader fr = new FrameReader(new FrameReader.Limits(1024, true, b), r);
         long most = 0;
         for (int i = 0; i < 1000; i++) {
             byte[] f = frame((i == 0 ? 0x02 : 0x00) | (i == 999 ? 0x80 : 0), Character.toString('a' + i % 26));
@@ -242,8 +242,8 @@ class FrameReaderTest {
     @Test
     void aClosedReadersLateGrowth_goesStraightBackToTheBudget() {
         InboundBudget b = new InboundBudget(1 << 20);
-        FrameReader fr = new FrameReader(1024, true, new Recorder(), b);
-        b.close(fr); // the connection ended on another thread, a read still going on
+        FrameReader fr = new FrameReader(new FrameReader.Limits(1024, true, b), new Recorder());
+        fr.closed(); // the connection ended on another thread, a read still going on
         byte[] f = frame(0x02, "x".repeat(500));
         fr.read(f, 0, f.length);
         assertEquals(0, b.used());
@@ -257,7 +257,7 @@ class FrameReaderTest {
         int[] sizes = {100, 500, 200, 300};
         for (int size : sizes) {
             Recorder r = new Recorder();
-            FrameReader fr = new FrameReader(1024, true, r, small);
+            FrameReader fr = new FrameReader(new FrameReader.Limits(1024, true, small), r);
             byte[] start = frame(0x02, "x".repeat(size));
             fr.read(start, 0, start.length);
             sinks.add(r);
@@ -273,13 +273,13 @@ class FrameReaderTest {
         // A text message, which is never kept, costs nothing.
         Recorder text = new Recorder();
         byte[] big = frame(0x01, "t".repeat(1000));
-        new FrameReader(1024, true, text, small).read(big, 0, big.length);
+        new FrameReader(new FrameReader.Limits(1024, true, small), text).read(big, 0, big.length);
         assertEquals(600, small.used());
     }
 
     private void assertFails(int code, byte[] bytes) {
         Recorder r = new Recorder();
-        new FrameReader(1024, true, r, budget).read(bytes, 0, bytes.length);
+        new FrameReader(new FrameReader.Limits(1024, true, budget), r).read(bytes, 0, bytes.length);
         assertEquals(List.of("fail " + code), r.events, () -> java.util.HexFormat.of().formatHex(bytes));
     }
 
