@@ -134,8 +134,14 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     /**
      * Writes the handshake's response, and in the same write the frames sent since the client was
      * created (its connect frames): one system call and one TCP segment instead of four.
+     *
+     * <p>With {@code hold}, the response leaves alone and those frames (and any that follow) wait
+     * for {@link #releaseHeld}, or for the client to send something: for clients whose WebSocket
+     * library reads the response once and discards whatever came with it (ESP-IDF 4.4's, in v3
+     * firmware up to 3.1.14), connect frames must arrive in a later read, or they keep their boot
+     * values until the next change.
      */
-    void open(byte[] response) {
+    void open(byte[] response, boolean hold) {
         byte[] first;
         synchronized (this) {
             if (state == DEAD) {
@@ -145,34 +151,13 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             if (state == OPENING) {
                 state = OPEN;
             }
-            first = withQueued(response);
+            holding = hold;
+            first = hold ? response : withQueued(response);
         }
         writeLoop(first, null);
     }
 
-    /**
-     * Writes the handshake's response alone and holds the frames sent since the client was created
-     * (and any that follow) until {@link #releaseHeld}, or until the client sends something.
-     *
-     * <p>For clients whose WebSocket library reads the response once and discards whatever came
-     * with it (ESP-IDF 4.4's, in v3 firmware up to 3.1.14): their connect frames must reach them in
-     * a later read, or they keep their boot values until the next change.
-     */
-    void openHolding(byte[] response) {
-        synchronized (this) {
-            if (state == DEAD) {
-                writing = false;
-                return;
-            }
-            if (state == OPENING) {
-                state = OPEN;
-            }
-            holding = true;
-        }
-        writeLoop(response, null);
-    }
-
-    /** Sends the frames held since {@link #openHolding}; does nothing when none are held any more. */
+    /** Sends the frames held since {@link #open} with {@code hold}; does nothing when none are held any more. */
     void releaseHeld() {
         synchronized (this) {
             if (!holding) {

@@ -139,11 +139,10 @@ public final class WsUpgrade implements AddOn {
             Client client = new Client(protocol, connection, clients);
             leaveHttp(connection, client);
             clients.fanout().open(client); // the connect frames wait in the client, to leave with the response
-            if (protocol == Protocol.V1 && !clients.v1ConnectDelay().isZero() && readsHandshakeOnce(headers)) {
-                client.openHolding(response);
+            boolean hold = protocol == Protocol.V1 && !clients.v1ConnectDelay().isZero() && readsHandshakeOnce(headers);
+            client.open(response, hold);
+            if (hold) {
                 clients.timer().schedule(client::releaseHeld, clients.v1ConnectDelay().toNanos(), TimeUnit.NANOSECONDS);
-            } else {
-                client.open(response);
             }
             Buffer early = content.getContent();
             if (early != null && early.hasRemaining()) {
