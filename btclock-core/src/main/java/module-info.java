@@ -4,8 +4,6 @@
  * module (configuration values, provider lookup).
  */
 module dev.btclock.core {
-    requires org.slf4j;
-    requires msgpack.core;
 
     exports dev.btclock.core.event;
     exports dev.btclock.core.state;

@@ -1,28 +1,23 @@
 package dev.btclock.core.codec;
 
+import dev.btclock.core.codec.MsgPackReader.Malformed;
+import dev.btclock.core.codec.MsgPackReader.Type;
 import dev.btclock.core.codec.V2Request.Action;
-import org.msgpack.core.MessageFormat;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessagePackException;
-import org.msgpack.core.MessagePacker;
-import org.msgpack.core.MessageUnpacker;
-import org.msgpack.core.buffer.ArrayBufferOutput;
-import org.msgpack.value.ValueType;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The v2 MessagePack frames ({@code /api/v2/ws}) as @msgpack/msgpack wrote them for the TypeScript
  * server: a one-entry map per frame, keys as str, integers in the smallest width, {@code blockfee2}
- * as an integer when integral and float64 otherwise, strings never as bin.
+ * as an integer when integral and float64 otherwise, strings never as bin. Both directions: the
+ * server's frames and the clients' requests can each be encoded and decoded.
  *
- * <p>Encoders return a fresh array that callers may share but must not modify. The decoder never
- * throws and never allocates more than the input's size: whatever is not a well-formed request is
- * reported as empty, to be ignored silently as PROTOCOL.md §2.3 requires.
+ * <p>Encoders return a fresh array that callers may share but must not modify. The decoders never
+ * throw and never allocate more than the input's size: whatever is not a well-formed frame or
+ * request is reported as empty (a server ignores such requests silently, docs/protocol.md §2.3).
  */
 public final class V2Codec {
 
@@ -30,7 +25,6 @@ public final class V2Codec {
 
     private V2Codec() {
     }
-
     /** {@code {"msg":"Welcome"}}, sent on connect. */
     public static byte[] welcome() {
         return msg("Welcome");
@@ -58,15 +52,104 @@ public final class V2Codec {
 
     /** {@code {"blockfee2":F}}: an integer when {@code fee} is integral, else float64. */
     public static byte[] blockfee2(double fee) {
-        return encode(p -> {
-            p.packMapHeader(1).packString("blockfee2");
-            packNumber(p, fee);
-        });
+        return new MsgPackWriter(16).mapHeader(1).string("blockfee2").number(fee).toByteArray();
     }
 
     /** {@code {"price":{"C":P}}}. */
     public static byte[] price(String currency, long price) {
-        return encode(p -> p.packMapHeader(1).packString("price").packMapHeader(1).packString(currency).packLong(price));
+        return new MsgPackWriter(24).mapHeader(1).string("price").mapHeader(1).string(currency).integer(price)
+                .toByteArray();
+    }
+
+    /**
+     * Encodes any server frame; {@link ServerFrame.NoPrice} has no v2 form.
+     *
+     * @throws IllegalArgumentException for {@link ServerFrame.NoPrice}
+     */
+    public static byte[] encode(ServerFrame frame) {
+        Objects.requireNonNull(frame, "frame");
+        if (frame instanceof ServerFrame.Price p) {
+            return price(p.currency(), p.price());
+        } else if (frame instanceof ServerFrame.BlockHeight b) {
+            return blockheight(b.height());
+        } else if (frame instanceof ServerFrame.MedianFee f) {
+            return blockfee(f.fee());
+        } else if (frame instanceof ServerFrame.PreciseFee f) {
+            return blockfee2(f.fee());
+        } else if (frame instanceof ServerFrame.Message m) {
+            return msg(m.text());
+        } else if (frame instanceof ServerFrame.ErrorMessage e) {
+            return error(e.text());
+        }
+        throw new IllegalArgumentException("no v2 form: " + frame);
+    }
+
+    /**
+     * Decodes a frame the server sent: a one-entry map whose key names the frame, as
+     * {@link ServerFrame} lists them.
+     *
+     * @return the frame, or empty for anything else (unknown key, wrong value type, more than one
+     *     entry, malformed, truncated or trailing bytes)
+     */
+    public static Optional<ServerFrame> decodeFrame(byte[] bytes) {
+        try {
+            MsgPackReader r = new MsgPackReader(bytes);
+            if (r.nextType() != Type.MAP || r.readMapHeader() != 1 || r.nextType() != Type.STRING) {
+                return Optional.empty();
+            }
+            ServerFrame frame = switch (r.readString()) {
+                case "msg" -> new ServerFrame.Message(r.readString());
+                case "error" -> new ServerFrame.ErrorMessage(r.readString());
+                case "blockheight" -> new ServerFrame.BlockHeight(r.readLong());
+                case "blockfee" -> new ServerFrame.MedianFee(r.readLong());
+                case "blockfee2" -> new ServerFrame.PreciseFee(
+                        r.nextType() == Type.FLOAT ? r.readFloat() : r.readIntegerAsDouble());
+                case "price" -> {
+                    if (r.readMapHeader() != 1) {
+                        yield null;
+                    }
+                    yield new ServerFrame.Price(r.readString(), r.readLong());
+                }
+                default -> null;
+            };
+            return frame == null || r.hasNext() ? Optional.empty() : Optional.of(frame);
+        } catch (Malformed e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Encodes a client request as the firmware does: {@code type}, {@code eventType}, then
+     * {@code currencies} as an array when the request names currencies (vectors #9, #11, #13, #16).
+     */
+    public static byte[] request(V2Request request) {
+        Objects.requireNonNull(request, "request");
+        List<String> currencies = request.currencies();
+        MsgPackWriter w = new MsgPackWriter(64).mapHeader(currencies == null ? 2 : 3);
+        typeAndEvent(w, request.action(), request.eventType());
+        if (currencies != null) {
+            w.string("currencies").arrayHeader(currencies.size());
+            for (String c : currencies) {
+                w.string(c);
+            }
+        }
+        return w.toByteArray();
+    }
+
+    /**
+     * Encodes a request for one currency in the firmware's single-currency form:
+     * {@code {"type":…,"eventType":…,"currency":C}} (vectors #15, #25, #29).
+     */
+    public static byte[] request(Action action, String eventType, String currency) {
+        Objects.requireNonNull(currency, "currency");
+        MsgPackWriter w = new MsgPackWriter(64).mapHeader(3);
+        typeAndEvent(w, action, eventType);
+        return w.string("currency").string(currency).toByteArray();
+    }
+
+    private static void typeAndEvent(MsgPackWriter w, Action action, String eventType) {
+        w.string("type").string(action == Action.SUBSCRIBE ? "subscribe" : "unsubscribe")
+                .string("eventType").string(Objects.requireNonNull(eventType, "eventType"));
     }
 
     /**
@@ -77,42 +160,41 @@ public final class V2Codec {
      *     undecodable, truncated or trailing bytes
      */
     public static Optional<V2Request> decode(byte[] bytes) {
-        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
-            Optional<V2Request> request = readRequest(u, bytes.length);
-            return u.hasNext() ? Optional.empty() : request;
-        } catch (IOException | MessagePackException | ArithmeticException e) {
+        try {
+            MsgPackReader r = new MsgPackReader(bytes);
+            Optional<V2Request> request = readRequest(r);
+            return r.hasNext() ? Optional.empty() : request;
+        } catch (Malformed e) {
             return Optional.empty();
         }
     }
 
-    private static Optional<V2Request> readRequest(MessageUnpacker u, int length) throws IOException {
-        if (u.getNextFormat().getValueType() != ValueType.MAP) {
-            u.skipValue();
+    private static Optional<V2Request> readRequest(MsgPackReader r) {
+        if (r.nextType() != Type.MAP) {
+            r.skipValue();
             return Optional.empty();
         }
-        int entries = u.unpackMapHeader();
-        checkCount(u, entries, length);
+        int entries = r.readMapHeader();
         String type = null;
         String eventType = null;
         Object currency = null;
         boolean currencyGiven = false;
         Object currencies = null;
         for (int i = 0; i < entries; i++) {
-            String key = u.getNextFormat().getValueType() == ValueType.STRING ? readString(u, length) : null;
-            if (key == null) {
-                u.skipValue();
-                u.skipValue();
+            if (r.nextType() != Type.STRING) {
+                r.skipValue();
+                r.skipValue();
                 continue;
             }
-            switch (key) {
-                case "type" -> type = stringOrNull(u, length);
-                case "eventType" -> eventType = stringOrNull(u, length);
+            switch (r.readString()) {
+                case "type" -> type = stringOrNull(r);
+                case "eventType" -> eventType = stringOrNull(r);
                 case "currency" -> {
-                    currency = readScalar(u, length, 0);
+                    currency = readScalar(r, 0);
                     currencyGiven = true;
                 }
-                case "currencies" -> currencies = readScalar(u, length, 0);
-                default -> u.skipValue();
+                case "currencies" -> currencies = readScalar(r, 0);
+                default -> r.skipValue();
             }
         }
         Action action;
@@ -139,59 +221,41 @@ public final class V2Codec {
     }
 
     /** Reads a value as a String, Long, Double, Boolean, null, List of those, or MAP_MARKER. */
-    private static Object readScalar(MessageUnpacker u, int length, int depth) throws IOException {
-        MessageFormat f = u.getNextFormat();
-        switch (f.getValueType()) {
+    private static Object readScalar(MsgPackReader r, int depth) {
+        switch (r.nextType()) {
             case STRING:
-                return readString(u, length);
+                return r.readString();
             case INTEGER:
-                if (f == MessageFormat.UINT64) {
-                    return (double) u.unpackBigInteger().doubleValue();
-                }
-                return u.unpackLong();
+                return r.nextIsUint64() ? (Object) r.readIntegerAsDouble() : (Object) r.readLong();
             case FLOAT:
-                return u.unpackDouble();
+                return r.readFloat();
             case BOOLEAN:
-                return u.unpackBoolean();
+                return r.readBoolean();
             case NIL:
-                u.unpackNil();
+                r.readNil();
                 return null;
             case ARRAY:
-                int n = u.unpackArrayHeader();
-                checkCount(u, n, length);
+                int n = r.readArrayHeader();
                 if (n > MAX_ARRAY || depth > 2) {
-                    throw new ArithmeticException("array too large or deep");
+                    throw new Malformed("array too large or deep");
                 }
                 List<Object> items = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    items.add(readScalar(u, length, depth + 1));
+                    items.add(readScalar(r, depth + 1));
                 }
                 return items;
             default:
-                u.skipValue();
+                r.skipValue();
                 return MapMarker.INSTANCE;
         }
     }
 
-    private static String stringOrNull(MessageUnpacker u, int length) throws IOException {
-        if (u.getNextFormat().getValueType() == ValueType.STRING) {
-            return readString(u, length);
+    private static String stringOrNull(MsgPackReader r) {
+        if (r.nextType() == Type.STRING) {
+            return r.readString();
         }
-        u.skipValue();
+        r.skipValue();
         return null;
-    }
-
-    private static String readString(MessageUnpacker u, int length) throws IOException {
-        int n = u.unpackRawStringHeader();
-        checkCount(u, n, length);
-        return new String(u.readPayload(n), StandardCharsets.UTF_8);
-    }
-
-    /** A declared element or byte count can never exceed what is left of the input. */
-    private static void checkCount(MessageUnpacker u, int count, int length) {
-        if (count < 0 || count > length - u.getTotalReadBytes()) {
-            throw new ArithmeticException("declared size exceeds input");
-        }
     }
 
     /** JavaScript truthiness of a decoded value. */
@@ -254,35 +318,11 @@ public final class V2Codec {
         }
     }
 
-    private static void packNumber(MessagePacker p, double value) throws IOException {
-        if (JsNumbers.isSafeInteger(value)) {
-            p.packLong((long) value);
-        } else {
-            p.packDouble(value);
-        }
-    }
-
     private static byte[] stringEntry(String key, String value) {
-        return encode(p -> p.packMapHeader(1).packString(key).packString(value));
+        return new MsgPackWriter(key.length() + value.length() + 8).mapHeader(1).string(key).string(value).toByteArray();
     }
 
     private static byte[] longEntry(String key, long value) {
-        return encode(p -> p.packMapHeader(1).packString(key).packLong(value));
-    }
-
-    @FunctionalInterface
-    private interface Body {
-        void write(MessagePacker packer) throws IOException;
-    }
-
-    private static byte[] encode(Body body) {
-        ArrayBufferOutput out = new ArrayBufferOutput(64);
-        try (MessagePacker p = MessagePack.newDefaultPacker(out)) {
-            body.write(p);
-            p.flush();
-        } catch (IOException e) {
-            throw new CodecException("cannot encode MessagePack frame", e);
-        }
-        return out.toByteArray();
+        return new MsgPackWriter(key.length() + 12).mapHeader(1).string(key).integer(value).toByteArray();
     }
 }
