@@ -1,6 +1,6 @@
 /**
  * Nostr publishing for BTClock data, usable on its own: NIP-01 canonical event ids, BIP-340
- * Schnorr signatures through libsecp256k1, NIP-19 {@code nsec} keys, and the kind-30078 events
+ * Schnorr signatures (pure Java, on Bouncy Castle), NIP-19 {@code nsec} keys, and the kind-30078 events
  * BTClock devices read.
  */
 module dev.btclock.nostr {
@@ -8,7 +8,7 @@ module dev.btclock.nostr {
     requires org.slf4j;
     requires com.google.gson;
     requires java.net.http;
-    requires secp256k1.kmp.jvm;
+    requires org.bouncycastle.provider;
 
     exports dev.btclock.nostr;
 }
