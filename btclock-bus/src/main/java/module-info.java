@@ -3,9 +3,10 @@ import dev.btclock.bus.valkey.ValkeyBusProvider;
 import dev.btclock.bus.spi.BusProvider;
 
 /**
- * The event bus between upstream drivers and publishers: the SPI, the in-process bus and the
- * {@code valkey} bus (Valkey/Redis Streams, with the fleet's leader lease).
- * Further buses are plugins found with {@link java.util.ServiceLoader}.
+ * The event bus between upstream drivers and publishers: the SPI ({@code dev.btclock.bus.spi}) is
+ * the API; the in-process bus and the {@code valkey} bus (Valkey/Redis Streams, with the fleet's
+ * leader lease) are only provided as services, found by name through
+ * {@link dev.btclock.bus.spi.Buses} like any third-party bus.
  */
 module dev.btclock.bus {
     requires transitive dev.btclock.core;
@@ -14,8 +15,6 @@ module dev.btclock.bus {
     requires org.apache.commons.pool2;
 
     exports dev.btclock.bus.spi;
-    exports dev.btclock.bus.inproc;
-    exports dev.btclock.bus.valkey;
 
     uses BusProvider;
     provides BusProvider with InProcBusProvider, ValkeyBusProvider;

@@ -5,8 +5,10 @@ import dev.btclock.upstream.spi.UpstreamDriverProvider;
 
 /**
  * Upstream drivers that turn a data source into {@link dev.btclock.core.event.Event}s: the driver
- * SPI, the {@code mempool-ws}, {@code bitcoind-rpc} and {@code bitcoind-zmq} drivers and the failover
- * supervisor. Further drivers are plugins found with {@link java.util.ServiceLoader}.
+ * SPI ({@code dev.btclock.upstream.spi}) and the failover supervisor
+ * ({@code dev.btclock.upstream.failover}) are the API; the {@code mempool-ws}, {@code bitcoind-rpc}
+ * and {@code bitcoind-zmq} drivers are only provided as services, found by name through
+ * {@link dev.btclock.upstream.spi.Drivers} like any third-party driver.
  */
 module dev.btclock.upstream {
     requires transitive dev.btclock.core;
@@ -16,8 +18,6 @@ module dev.btclock.upstream {
     requires org.zeromq.jeromq;
 
     exports dev.btclock.upstream.spi;
-    exports dev.btclock.upstream.mempool;
-    exports dev.btclock.upstream.bitcoind;
     exports dev.btclock.upstream.failover;
 
     uses UpstreamDriverProvider;

@@ -44,17 +44,23 @@ public final class ProviderLookup<P> {
     }
 
     /**
-     * Loads every provider of {@code type} visible to {@code type}'s class loader (class path) or
-     * module layer (module path). Providers that fail to load are remembered and reported by {@link #find}.
+     * Instantiates every provider {@code loader} finds. Providers that fail to load are remembered
+     * and reported by {@link #find}.
      *
+     * <p>The caller creates the {@link ServiceLoader}, because on the module path only a module that
+     * declares {@code uses} for a service may load it: the SPI modules do ({@code Drivers},
+     * {@code Buses}), this module cannot.
+     *
+     * @param loader  the providers to consider, not yet iterated
      * @param kind    what users choose, for messages: {@code "upstream driver"}
      * @param setting the setting that names it: {@code "UPSTREAM"}
      * @param nameOf  the provider's {@code name()}
      */
-    public static <P> ProviderLookup<P> load(Class<P> type, String kind, String setting, Function<P, String> nameOf) {
+    public static <P> ProviderLookup<P> load(ServiceLoader<P> loader, String kind, String setting,
+                                             Function<P, String> nameOf) {
         List<P> providers = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        Iterator<ServiceLoader.Provider<P>> it = ServiceLoader.load(type, type.getClassLoader()).stream().iterator();
+        Iterator<ServiceLoader.Provider<P>> it = loader.stream().iterator();
         while (true) {
             ServiceLoader.Provider<P> candidate;
             try {
