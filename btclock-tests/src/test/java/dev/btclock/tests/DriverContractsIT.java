@@ -1,24 +1,44 @@
 package dev.btclock.tests;
 
+import dev.btclock.core.event.BlockUpdate;
+import dev.btclock.core.event.Event;
+import dev.btclock.core.event.FeeUpdate;
+import dev.btclock.upstream.contract.BlockFixture;
+import dev.btclock.upstream.contract.MalformedDataContract;
+import dev.btclock.upstream.contract.MalformedDataFixture;
+import dev.btclock.upstream.contract.OutageContract;
+import dev.btclock.upstream.contract.OutageFixture;
 import dev.btclock.upstream.spi.DriverConfig;
 import dev.btclock.upstream.spi.Drivers;
 import dev.btclock.upstream.spi.UpstreamDriver;
-import dev.btclock.upstream.spi.UpstreamDriverContract;
 import org.junit.jupiter.api.Nested;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The three bundled drivers through the same {@link UpstreamDriverContract}, each against its fake. */
+/** The three bundled drivers through the same contract kit (every part applies to them), each against its fake. */
 class DriverContractsIT {
 
-    @Nested
-    class MempoolWs extends UpstreamDriverContract {
+    /** A networked upstream: it can send bad data and go away. */
+    interface NetworkFixture extends MalformedDataFixture, OutageFixture {
+        /** The median fee the driver should report for the fixture's canned mempool. */
+        double expectedFee();
+
         @Override
-        protected Fixture fixture() throws Exception {
+        default boolean cannedDataSeen(List<Event> events) {
+            return events.stream().anyMatch(e -> e instanceof BlockUpdate b && b.height() == BlockFixture.FIRST_HEIGHT)
+                    && events.stream().anyMatch(e -> e instanceof FeeUpdate f && f.medianFee() == expectedFee());
+        }
+    }
+
+    @Nested
+    class MempoolWs implements MalformedDataContract<NetworkFixture>, OutageContract<NetworkFixture> {
+        @Override
+        public NetworkFixture fixture() throws Exception {
             FakeMempoolServer fake = FakeMempoolServer.start();
-            fake.tip(FIRST_HEIGHT, FakeBitcoind.hash(FIRST_HEIGHT));
-            return new Fixture() {
+            fake.tip(BlockFixture.FIRST_HEIGHT, FakeBitcoind.hash(BlockFixture.FIRST_HEIGHT));
+            return new NetworkFixture() {
                 public UpstreamDriver newDriver() {
                     return Drivers.installed().find("mempool-ws").create(DriverConfig.from(Map.of("MEMPOOL_INSTANCE", fake.baseUrl())));
                 }
@@ -53,29 +73,29 @@ class DriverContractsIT {
     }
 
     @Nested
-    class BitcoindRpc extends UpstreamDriverContract {
+    class BitcoindRpc implements MalformedDataContract<NetworkFixture>, OutageContract<NetworkFixture> {
         @Override
-        protected Fixture fixture() throws Exception {
+        public NetworkFixture fixture() throws Exception {
             return new BitcoindFixture("bitcoind-rpc");
         }
     }
 
     @Nested
-    class BitcoindZmq extends UpstreamDriverContract {
+    class BitcoindZmq implements MalformedDataContract<NetworkFixture>, OutageContract<NetworkFixture> {
         @Override
-        protected Fixture fixture() throws Exception {
+        public NetworkFixture fixture() throws Exception {
             return new BitcoindFixture("bitcoind-zmq");
         }
     }
 
     /** FakeBitcoind for both bitcoind drivers; ZMQ notifications are sent too (the RPC driver ignores them). */
-    static final class BitcoindFixture implements UpstreamDriverContract.Fixture {
+    static final class BitcoindFixture implements NetworkFixture {
         private final String driver;
         private final FakeBitcoind fake = FakeBitcoind.start();
 
         BitcoindFixture(String driver) throws java.io.IOException {
             this.driver = driver;
-            fake.tip(903412);
+            fake.tip(BlockFixture.FIRST_HEIGHT);
         }
 
         @Override

@@ -2,7 +2,7 @@ package dev.btclock.bus.inproc;
 
 import dev.btclock.bus.spi.BusConfig;
 import dev.btclock.bus.spi.EventBus;
-import dev.btclock.bus.spi.EventBusContract;
+import dev.btclock.bus.contract.EventBusContract;
 
 import java.util.Map;
 

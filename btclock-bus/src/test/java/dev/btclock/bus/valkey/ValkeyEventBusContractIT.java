@@ -2,7 +2,7 @@ package dev.btclock.bus.valkey;
 
 import dev.btclock.bus.spi.BusConfig;
 import dev.btclock.bus.spi.EventBus;
-import dev.btclock.bus.spi.EventBusContract;
+import dev.btclock.bus.contract.EventBusContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

@@ -1,5 +1,6 @@
-package dev.btclock.bus.spi;
+package dev.btclock.bus.contract;
 
+import dev.btclock.bus.spi.EventBus;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.event.FeeUpdate;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The bar every {@link EventBus} meets. An implementation's test is a subclass that says how to
- * create a fresh bus (and how to stop whatever it started).
+ * create a fresh bus (and how to stop whatever it started). The kit is in the {@code btclock-bus}
+ * test jar ({@code <type>test-jar</type>}, test scope) and needs nothing else but JUnit Jupiter.
  */
 public abstract class EventBusContract {
 
