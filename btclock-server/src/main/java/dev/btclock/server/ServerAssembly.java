@@ -110,11 +110,19 @@ public final class ServerAssembly implements AutoCloseable {
     }
 
     /**
-     * Starts with the providers found on the class path; the production entry point. A fatal
-     * error in a server thread ends the process ({@link FatalErrors#EXIT}).
+     * Starts with the providers found on the class path and in the plugin directory
+     * ({@code PLUGIN_DIR}); the production entry point. A fatal error in a server thread ends the
+     * process ({@link FatalErrors#EXIT}).
      */
     public static ServerAssembly start(ServerConfig config) throws IOException {
-        return start(config, Drivers.installed(), Buses.installed(), true, FatalErrors.EXIT);
+        PluginDirectory plugins = PluginDirectory.open(config.pluginDir(), config.pluginDirRequired(),
+                ServerAssembly.class.getClassLoader());
+        if (!plugins.jars().isEmpty()) {
+            LOG.info("plugin jars from {} ({}): {}", plugins.dir().toAbsolutePath(), PluginDirectory.SETTING,
+                    plugins.jars().stream().map(p -> p.getFileName().toString()).toList());
+        }
+        return start(config, Drivers.installed(plugins.loader()), Buses.installed(plugins.loader()), true,
+                FatalErrors.EXIT);
     }
 
     /**

@@ -12,11 +12,12 @@ import java.util.Set;
 
 /**
  * The server's own settings (the README's table), read from environment-style names. Driver and
- * bus settings travel in {@link #settings()} to their providers, which validate them.
+ * bus settings travel in {@link #settings()} to their providers, which validate them; the upstream
+ * choice ({@code UPSTREAM}, {@code UPSTREAM_FALLBACK}, {@code FAILOVER_*}, {@code PRICE_SOURCE}) is
+ * read by {@link dev.btclock.upstream.failover.Upstreams} alone.
  *
  * @param listen             {@code LISTEN_ADDR}: device WebSockets, REST and health (default {@code :8080})
  * @param metrics            {@code METRICS_ADDR}: {@code /metrics} and {@code /healthz} (default {@code :9090}); null when {@code off}
- * @param upstream           {@code UPSTREAM}: driver name (default {@code mempool-ws})
  * @param broker             {@code BROKER}: bus name (default {@code inproc})
  * @param logLevel           {@code LOGLEVEL}: trace, debug, info, warn or error (default {@code info})
  * @param ws                 the device WebSocket layer's limits and timings ({@code WS_*}, {@code PRICE_REPUSH_SECONDS})
@@ -25,11 +26,14 @@ import java.util.Set;
  * @param inboundBudgetBytes {@code INBOUND_BUDGET_BYTES}: unfinished request heads and WebSocket messages of all
  *                           connections together (default a sixteenth of the heap, at most 32 MiB)
  * @param nostr              Nostr publishing ({@code PUBLISH_TO_NOSTR} and friends), or null when off
+ * @param pluginDir          {@code PLUGIN_DIR}: third-party driver and bus jars (default {@code plugins})
+ * @param pluginDirRequired  whether {@code PLUGIN_DIR} was given, so that a missing directory is an error
  * @param settings           every setting, for drivers and buses
  */
-public record ServerConfig(HostPort listen, HostPort metrics, String upstream, String broker, String logLevel,
+public record ServerConfig(HostPort listen, HostPort metrics, String broker, String logLevel,
                            WsSettings ws, Duration headerTimeout, int sendBufferBytes, long inboundBudgetBytes,
-                           NostrConfig nostr, Map<String, String> settings) {
+                           NostrConfig nostr, java.nio.file.Path pluginDir, boolean pluginDirRequired,
+                           Map<String, String> settings) {
 
     /**
      * Nostr publishing.
@@ -83,8 +87,8 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
 
     /** This configuration with other WebSocket limits and timings (tests need sub-minute idle timeouts). */
     public ServerConfig withWs(WsSettings other) {
-        return new ServerConfig(listen, metrics, upstream, broker, logLevel, other, headerTimeout, sendBufferBytes,
-                inboundBudgetBytes, nostr, settings);
+        return new ServerConfig(listen, metrics, broker, logLevel, other, headerTimeout, sendBufferBytes,
+                inboundBudgetBytes, nostr, pluginDir, pluginDirRequired, settings);
     }
 
     /**
@@ -97,7 +101,6 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
         HostPort listen = s.hostPort("LISTEN_ADDR", ":8080");
         String metricsValue = s.string("METRICS_ADDR", ":9090");
         HostPort metrics = metricsValue.equalsIgnoreCase("off") ? null : s.hostPort("METRICS_ADDR", ":9090");
-        String upstream = s.string("UPSTREAM", "mempool-ws");
         String broker = s.string("BROKER", "inproc");
         String level = s.string("LOGLEVEL", "info").toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(level)) {
@@ -118,11 +121,19 @@ public record ServerConfig(HostPort listen, HostPort metrics, String upstream, S
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
         NostrConfig nostr = s.bool("PUBLISH_TO_NOSTR", false) ? nostr(s) : null;
+        java.nio.file.Path pluginDir = null;
+        String pluginValue = s.string(PluginDirectory.SETTING, "plugins").trim();
+        try {
+            pluginDir = java.nio.file.Path.of(pluginValue.isEmpty() ? "plugins" : pluginValue);
+        } catch (java.nio.file.InvalidPathException e) {
+            s.problem(PluginDirectory.SETTING, "is not a path: " + e.getReason());
+        }
         if (metrics != null && metrics.port() != 0 && metrics.port() == listen.port()) {
             s.problem("METRICS_ADDR", "must use another port than LISTEN_ADDR (" + listen.port() + ")");
         }
         s.check();
         WsSettings ws = new WsSettings(queue, maxMessage, messageTimeout, ping, idle, repush, v1Delay);
-        return new ServerConfig(listen, metrics, upstream, broker, level, ws, header, sendBuffer, budget, nostr, env);
+        return new ServerConfig(listen, metrics, broker, level, ws, header, sendBuffer, budget, nostr, pluginDir,
+                !pluginValue.isEmpty() && env.containsKey(PluginDirectory.SETTING), env);
     }
 }

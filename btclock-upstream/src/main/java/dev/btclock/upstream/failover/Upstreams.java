@@ -22,8 +22,9 @@ import java.util.Map;
 /**
  * Builds the upstream side from settings: {@code UPSTREAM} (primary, default {@code mempool-ws}),
  * {@code UPSTREAM_FALLBACK} (optional secondary), {@code PRICE_SOURCE} and the grace windows
- * {@code FAILOVER_BLOCK_GRACE_SECONDS} (30), {@code FAILOVER_FEE_GRACE_SECONDS} (10) and
- * {@code FAILOVER_PRICE_GRACE_SECONDS} (10).
+ * {@code FAILOVER_BLOCK_GRACE_SECONDS}, {@code FAILOVER_FEE_GRACE_SECONDS} and
+ * {@code FAILOVER_PRICE_GRACE_SECONDS} (defaults: {@link UpstreamSupervisor#defaultGrace()}). This
+ * class is the only reader of these settings.
  *
  * <p>{@code PRICE_SOURCE}: {@code auto} (default) adds the {@code mempool-ws} driver for prices
  * only when neither upstream provides prices (a bitcoind primary); {@code mempool} always prefers
@@ -35,6 +36,10 @@ public final class Upstreams {
 
     private static final Logger LOG = LoggerFactory.getLogger(Upstreams.class);
     private static final String MEMPOOL = "mempool-ws";
+    private static final Map<DataKind, String> GRACE_SETTINGS = new EnumMap<>(Map.of(
+            DataKind.BLOCK, "FAILOVER_BLOCK_GRACE_SECONDS",
+            DataKind.FEE, "FAILOVER_FEE_GRACE_SECONDS",
+            DataKind.PRICE, "FAILOVER_PRICE_GRACE_SECONDS"));
 
     private Upstreams() {
     }
@@ -57,9 +62,8 @@ public final class Upstreams {
             s.problem("UPSTREAM_FALLBACK", "must differ from UPSTREAM (" + primaryName + ")");
         }
         Map<DataKind, Duration> grace = new EnumMap<>(DataKind.class);
-        grace.put(DataKind.BLOCK, s.seconds("FAILOVER_BLOCK_GRACE_SECONDS", Duration.ofSeconds(30), 1, 3600));
-        grace.put(DataKind.FEE, s.seconds("FAILOVER_FEE_GRACE_SECONDS", Duration.ofSeconds(10), 1, 3600));
-        grace.put(DataKind.PRICE, s.seconds("FAILOVER_PRICE_GRACE_SECONDS", Duration.ofSeconds(10), 1, 3600));
+        Map<DataKind, Duration> defaults = UpstreamSupervisor.defaultGrace();
+        GRACE_SETTINGS.forEach((k, setting) -> grace.put(k, s.seconds(setting, defaults.get(k), 1, 3600)));
         List<String> problems = new ArrayList<>();
         try {
             s.check();
