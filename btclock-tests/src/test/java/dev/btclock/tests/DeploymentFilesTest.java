@@ -61,6 +61,15 @@ class DeploymentFilesTest {
         String unit = Files.readString(ROOT.resolve("deploy/btclock.service"));
         assertTrue(Files.readString(ROOT.resolve("README.md")).contains(unit), "README's unit differs from deploy/btclock.service");
         String docker = Files.readString(ROOT.resolve("Dockerfile"));
-        assertTrue(docker.contains("\"-XX:+ExitOnOutOfMemoryError\""), docker);
+        String javaOpts = docker.lines().filter(l -> l.startsWith("ENV JAVA_OPTS=")).findFirst().orElse("");
+        assertTrue(javaOpts.contains("-XX:+ExitOnOutOfMemoryError"), "the image's default JVM options: " + javaOpts);
+    }
+
+    @Test
+    void dockerBuild_neverSeesALocalEnvFile_norBuildOutput() throws IOException {
+        List<String> ignored = Files.readAllLines(ROOT.resolve(".dockerignore")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        // COPY . . in the build stage would otherwise put NOSTR_PRIV or a broker password in a layer.
+        assertTrue(ignored.containsAll(List.of(".env", "*.env", "**/.env", "**/target", ".git")), ignored.toString());
     }
 }
