@@ -44,7 +44,7 @@ func mpString(s string) []byte {
 	return append([]byte{0xa0 | byte(len(s))}, s...)
 }
 
-// v2Subscribe sends client i's two subscribe messages (PROTOCOL.md, vectors #11 and #15) as
+// v2Subscribe sends client i's two subscribe messages (docs/protocol.md §4, vectors 11 and 15) as
 // masked binary frames on the still blocking socket.
 func v2Subscribe(fd, i int) error {
 	blockheight := append(append(append([]byte{0x82}, mpString("type")...), mpString("subscribe")...), mpString("eventType")...)

@@ -10,7 +10,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The golden vectors of PROTOCOL.md §4, read from {@code golden-vectors.txt}. */
+/** The golden vectors of docs/protocol.md §4, read from {@code golden-vectors.txt}. */
 public final class GoldenVectors {
 
     private static final Map<String, byte[]> VECTORS = load();
@@ -32,7 +32,7 @@ public final class GoldenVectors {
         return new String(bytes(name), StandardCharsets.UTF_8);
     }
 
-    /** Space-separated lower-case hex, the notation PROTOCOL.md uses. */
+    /** Space-separated lower-case hex, the notation of docs/protocol.md §4. */
     public static String hex(byte[] bytes) {
         StringBuilder sb = new StringBuilder();
         for (byte b : bytes) {

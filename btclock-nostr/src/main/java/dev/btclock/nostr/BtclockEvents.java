@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The events BTClock devices read (PROTOCOL.md §6.4): one addressable kind-30078 event per datum,
+ * The events BTClock devices read (docs/protocol.md §6.4): one addressable kind-30078 event per datum,
  * with exactly the {@code d} values the v4 firmware parses and the extra two-element tags that
  * let v3's tag walker work unchanged. Optionally the legacy combined kind-12203 event of v3.3.
  */

@@ -48,7 +48,7 @@ public record NostrEvent(String id, String pubkey, long createdAt, int kind, Lis
 
     /**
      * NIP-01's serialization for the id: {@code [0,pubkey,created_at,kind,tags,content]} with no
-     * whitespace, strings escaped exactly as JSON.stringify and go-nostr do (NOSTR.md §1.1):
+     * whitespace, strings escaped exactly as JSON.stringify and go-nostr do (docs/nostr.md §1.1):
      * {@code \"}, {@code \\}, {@code \b \f \n \r \t}, other controls as lowercase {@code &#92;u00xx},
      * everything else verbatim (no HTML-safe or U+2028 escaping, which would change the id).
      */

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * One relay connection that publishes events and answers NIP-42 exactly as NOSTR.md §6 says: the
+ * One relay connection that publishes events and answers NIP-42 exactly as docs/nostr.md §6 says: the
  * latest {@code AUTH} challenge is remembered, but AUTH is sent only when a publish is answered
  * {@code auth-required:}; then a kind-22242 event (tags {@code relay}, {@code challenge}) signed with
  * the same key, and, once accepted, the identical event once more. A refused, failed or timed-out

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * When each {@code d} slot may be published (NOSTR.md §5.2, PROTOCOL.md §6.4): {@code created_at}
- * rises strictly per slot and comes from the wall clock (never ahead of it: relays reject future
+ * When each {@code d} slot may be published (docs/nostr.md §5.2, docs/protocol.md §6.4):
+ * {@code created_at} rises strictly per slot and comes from the wall clock (never ahead of it: relays reject future
  * events), so a slot publishes at most once per second; a value offered while its slot waits
  * replaces the waiting one (the newest wins); and every slot is published again after
  * {@code refresh} without a change, so readers asking for the last hour always find it.

@@ -7,7 +7,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The contents and tags of PROTOCOL.md §6.4, exactly. */
+/** The contents and tags of docs/protocol.md §6.4, exactly. */
 class BtclockEventsTest {
 
     @Test

@@ -14,8 +14,8 @@ import static dev.btclock.core.GoldenVectors.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Fake mempool → server → real WebSocket clients: every frame checked against PROTOCOL.md's
- * golden vectors, byte for byte, through real sockets.
+ * Fake mempool → server → real WebSocket clients: every frame checked against the golden vectors
+ * of docs/protocol.md §4, byte for byte, through real sockets.
  */
 class DeviceProtocolIT {
 

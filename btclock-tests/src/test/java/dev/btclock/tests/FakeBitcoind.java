@@ -22,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A bitcoind on loopback that speaks the real wire formats of UPSTREAMS.md §2: JSON-RPC over HTTP
+ * A bitcoind on loopback that speaks the real wire formats of docs/upstreams.md §2: JSON-RPC over HTTP
  * with basic auth (legacy replies: HTTP 200 with {@code result} and {@code error: null}, HTTP 500
  * or 404 with an error object; 401 with an empty body; 503 {@code Work queue depth exceeded}), and
  * a real jeromq XPUB socket sending three-frame {@code hashblock}/{@code sequence} notifications

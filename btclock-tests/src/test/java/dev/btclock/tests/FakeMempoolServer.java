@@ -26,7 +26,7 @@ import java.util.List;
 
 /**
  * A mempool instance on loopback that speaks mempool's real REST and WebSocket protocol
- * (UPSTREAMS.md §1): {@code init} answered with the cached init object once it has blocks,
+ * (docs/upstreams.md §1): {@code init} answered with the cached init object once it has blocks,
  * {@code want} answered with the newly wanted keys, {@code {"action":"ping"}} with
  * {@code {"pong": true}}, non-JSON closes the socket, top-level separators {@code ", "} and
  * {@code ": "} as mempool writes them. Scripted per test; {@link #stop} and {@link #start} on the

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** NIP-01 publishing and NIP-42 AUTH against a fake relay in every mode NOSTR.md §6 lists. */
+/** NIP-01 publishing and NIP-42 AUTH against a fake relay in every mode docs/nostr.md §6.3 lists. */
 class RelayClientIT {
 
     private static final NostrKeys KEYS = NostrKeys.parse("0b432b2677937381aef05bb02a66ecd012773062cf3fa2549e44f58ed2401710");

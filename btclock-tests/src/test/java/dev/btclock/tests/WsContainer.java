@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A Tyrus container for the fakes (STACK.md §5.2): endpoints are registered programmatically on a
- * Grizzly listener of the fake's own, with a bounded incoming buffer. The fakes speak WebSocket
+ * A Tyrus container for the fakes (docs/design.md §8.2): endpoints are registered
+ * programmatically on a Grizzly listener of the fake's own, with a bounded incoming buffer. The fakes speak WebSocket
  * through Tyrus, an implementation independent of the server's own.
  */
 final class WsContainer extends TyrusServerContainer {

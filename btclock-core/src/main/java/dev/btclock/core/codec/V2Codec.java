@@ -155,7 +155,7 @@ public final class V2Codec {
     /**
      * Decodes a client message.
      *
-     * @return the request, or empty for anything PROTOCOL.md says to ignore: not a map, no
+     * @return the request, or empty for anything docs/protocol.md §2.3 says to ignore: not a map, no
      *     {@code type} of {@code subscribe}/{@code unsubscribe}, no string {@code eventType},
      *     undecodable, truncated or trailing bytes
      */

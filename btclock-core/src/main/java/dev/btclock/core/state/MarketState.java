@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 /**
  * The latest price, block and fee, with the rounding and dedup rules of the wire protocol
- * (PROTOCOL.md §2.5 and its deliberate changes):
+ * (docs/protocol.md §2.5 and its deliberate changes):
  *
  * <ul>
  *   <li>price: {@code Math.round} of the upstream value; emitted only when it differs from the last
@@ -80,7 +80,7 @@ public final class MarketState {
     }
 
     /**
-     * The fee rounding of PROTOCOL.md §2.5, with JavaScript {@code Math.round} semantics:
+     * The fee rounding of docs/protocol.md §2.5, with JavaScript {@code Math.round} semantics:
      * integers from 10 up, two decimals below.
      */
     public static double roundFee(double x) {

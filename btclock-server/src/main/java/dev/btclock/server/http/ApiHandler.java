@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The REST endpoints of PROTOCOL.md §2.4 on the device port, plus {@code /healthz}:
+ * The REST endpoints of docs/protocol.md §2.4 on the device port, plus {@code /healthz}:
  * {@code /api/lastblock} (bare integer), {@code /api/lastfee} (JavaScript number text),
  * {@code /api/lastprice} (object, USD first), {@code /api/v2/currencies} (array, USD first).
  * Before the first value a datum answers 503. {@code /healthz/detail} is the node's state as JSON

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Reads.</b> {@link #read} parses what the device sent (see {@link FrameReader}); every
  * message and pong counts as a sign of life for the idle reaper; v1 messages and v2 text or
- * undecodable messages are ignored silently (PROTOCOL.md §2.2, §2.3).
+ * undecodable messages are ignored silently (docs/protocol.md §2.2, §2.3).
  *
  * <p>Thread-safe: {@link #send} may be called from any thread; reads come from one Grizzly
  * thread at a time.

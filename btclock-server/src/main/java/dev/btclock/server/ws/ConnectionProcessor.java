@@ -16,7 +16,7 @@ import org.glassfish.grizzly.asyncqueue.MessageCloner;
  * The Grizzly {@link org.glassfish.grizzly.Processor} of one upgraded connection, in place of a
  * filter chain: Grizzly hands it the connection's events ({@code READ}, {@code WRITE},
  * {@code CLOSED}) directly. A filter chain would keep a per-connection state for every chain the
- * connection ever used (STACK.md §5.11), and wrap every read in a context and a pooled buffer.
+ * connection ever used (docs/design.md §8.4), and wrap every read in a context and a pooled buffer.
  *
  * <p>{@code WRITE} events drive Grizzly's write queue, which finishes the frames the kernel could
  * not take at once; subclasses handle reads and the end of the connection.

@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  */
 public final class Fanout {
 
-    /** Currencies a v2 client may subscribe to before they have a price (PROTOCOL.md §2.3). */
+    /** Currencies a v2 client may subscribe to before they have a price (docs/protocol.md §2.3). */
     static final List<String> PRESET_CURRENCIES = List.of("USD", "EUR", "GBP", "JPY", "CAD", "AUD");
 
     private static final byte[] V1_NO_PRICE = WsFrames.text(V1Codec.noPrice());
@@ -140,7 +140,7 @@ public final class Fanout {
 
     /**
      * Sends again every price that has not been pushed for {@code age} to its subscribers (the USD
-     * price also to v1 clients): PROTOCOL.md deliberate change 4, for v3 devices that dropped the
+     * price also to v1 clients): docs/protocol.md, deliberate change 4, for v3 devices that dropped the
      * last change of a quiet market.
      *
      * @return how many currencies were re-pushed
@@ -211,7 +211,7 @@ public final class Fanout {
         }
     }
 
-    /** Applies a v2 client's request, replying exactly as PROTOCOL.md §2.3 (with its deliberate changes). */
+    /** Applies a v2 client's request, replying exactly as docs/protocol.md §2.3 (with its deliberate changes). */
     void handle(Client c, V2Request r) {
         boolean subscribe = r.action() == V2Request.Action.SUBSCRIBE;
         synchronized (lock) {
@@ -244,7 +244,7 @@ public final class Fanout {
                         }
                     }
                     default -> {
-                        // unknown event types are accepted silently (PROTOCOL.md §2.3)
+                        // unknown event types are accepted silently (docs/protocol.md §2.3)
                     }
                 }
             } finally {

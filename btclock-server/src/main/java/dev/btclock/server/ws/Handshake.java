@@ -9,7 +9,7 @@ import java.util.Base64;
 
 /**
  * The server side of the RFC 6455 opening handshake, as bytes: the {@code 101} response the TS
- * server sent (PROTOCOL.md §2.1, header order included) and the two refusals RFC 6455 §4.2.2
+ * server sent (docs/protocol.md §2.1, header order included) and the two refusals RFC 6455 §4.2.2
  * prescribes. Pure functions; thread-safe.
  *
  * <p>The key comes in as the header's bytes and the response is written straight into one array:

@@ -33,11 +33,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>An upgrade on a device path ({@code /ws}, {@code /api/v1/ws}, {@code /api/v2/ws}, any
- *       query) gets the {@code 101} of PROTOCOL.md §2.1, echoing the first offered subprotocol.</li>
+ *       query) gets the {@code 101} of docs/protocol.md §2.1, echoing the first offered subprotocol.</li>
  *   <li>An upgrade on any other path ({@code /ws/}, {@code /WS}, {@code /foo}) gets a {@code 101}
  *       and at once a close frame without status code, exactly as the TypeScript server did:
  *       refusing the handshake would count as a failed connect on v3.3 firmware, whose counter
- *       reboots the device (PROTOCOL.md §5.2).</li>
+ *       reboots the device (docs/protocol.md §5.2).</li>
  *   <li>A WebSocket handshake (an {@code Upgrade} listing {@code websocket}, or any upgrade on a
  *       device path or with a {@code Sec-WebSocket-Key}) that RFC 6455 §4.2.1 does not allow gets
  *       {@code 400} and is counted: not a GET over HTTP/1.1 with a {@code Host}, no
@@ -53,8 +53,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>An upgraded connection leaves the HTTP filter chain: its client becomes the connection's
  * processor (see {@link ConnectionProcessor}). The HTTP codec would otherwise keep the upgrade
- * request and response, with their header buffers, for the life of the connection (STACK.md
- * §5.11), and every read would pass filters that have nothing left to do.
+ * request and response, with their header buffers, for the life of the connection (docs/design.md
+ * §8.4), and every read would pass filters that have nothing left to do.
  */
 public final class WsUpgrade implements AddOn {
 

@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The production server assembly plus the control protocol of {@code shared/bench} (never part of
- * the server jar): {@code POST /broadcast} frames the body once as a v1 text frame and hands it to
+ * The production server assembly plus the benchmark's control protocol (bench/REFERENCE.md;
+ * never part of the server jar): {@code POST /broadcast} frames the body once as a v1 text frame and hands it to
  * the fan-out that real changes use; {@code GET /stats} answers {@code clients}, {@code pid},
  * {@code dropped}, {@code idle_closed}, {@code leader}, {@code heap_used_kb} (garbage included),
  * {@code inbound_buffered_bytes}, {@code inbound_evictions} and {@code message_timeouts},

@@ -3,7 +3,7 @@ package dev.btclock.upstream.bitcoind;
 import java.util.Arrays;
 
 /**
- * mempool's {@code medianFee} statistic of one projected block (UPSTREAMS.md §1.7 steps 1–7, the
+ * mempool's {@code medianFee} statistic of one projected block (docs/upstreams.md §1.7 steps 1–7, the
  * median part): the transactions sorted by effective rate fill the block from the top, empty
  * space sits below the cheapest one, and the statistic is the weight-averaged rate over the
  * middle 10,000 WU of the 4,000,000 WU block. A block that does not reach the band has 0.

@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * The next block as mempool projects it (UPSTREAMS.md §1.7, "an approximation of
- * BlockAssembler"): packages taken greedily by ancestor score, the score of a transaction's
- * descendants recomputed once its ancestors are in, 4,000 WU reserved for the coinbase, a package
- * fitting only while the block stays strictly below 4,000,000 WU, and the block closed after
- * more than 1,000 consecutive misfits once it is above 3,996,000 WU. Every transaction of a
- * package gets the package's rate as its effective rate; the block's {@link MedianFee} is then
- * what mempool reports as the first projected block's {@code medianFee}.
+ * The next block as mempool projects it (docs/upstreams.md §1.7, "the template": mempool's
+ * approximation of Bitcoin Core's block assembler): packages taken greedily by ancestor score,
+ * the score of a transaction's descendants recomputed once its ancestors are in, 4,000 WU
+ * reserved for the coinbase, a package fitting only while the block stays strictly below
+ * 4,000,000 WU, and the block closed after more than 1,000 consecutive misfits once it is above
+ * 3,996,000 WU. Every transaction of a package gets the package's rate as its effective rate;
+ * the block's {@link MedianFee} is then what mempool reports as the first projected block's
+ * {@code medianFee}.
  */
 final class NextBlock {
 

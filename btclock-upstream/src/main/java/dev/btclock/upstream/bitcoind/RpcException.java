@@ -1,7 +1,7 @@
 package dev.btclock.upstream.bitcoind;
 
 /**
- * A failed bitcoind call, classified the way the driver reacts to it (UPSTREAMS.md §2.1): by the
+ * A failed bitcoind call, classified the way the driver reacts to it (docs/upstreams.md §2.1): by the
  * JSON {@code error} object when there is one, by the HTTP status only for the transport-level
  * answers that carry no JSON (401, 403, 405, 503), and by the connection failure otherwise.
  */

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * A jeromq SUB socket on bitcoind's {@code hashblock} and {@code sequence} notifications
- * (UPSTREAMS.md §2.3). Every message is three frames — topic, body, 4-byte little-endian counter —
+ * (docs/upstreams.md §2.3). Every message is three frames — topic, body, 4-byte little-endian counter —
  * and the counter, kept per topic, tells lost messages (a gap) and a bitcoind restart (back to 0)
  * apart from normal flow; either way the driver resyncs over RPC. The socket lives on this
  * listener's thread only, as ZMQ requires. jeromq is used nowhere else.

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns mempool WebSocket frames and REST bodies into events, defensively (UPSTREAMS.md §1):
+ * Turns mempool WebSocket frames and REST bodies into events, defensively (docs/upstreams.md §1):
  * {@code block} and {@code mempool-blocks} in one frame both count; an empty {@code mempool-blocks}
  * is ignored; {@code blocks} lists (up to 32 after a reorg) give their highest block; unknown keys
  * are ignored; {@code conversions} keeps only three-letter codes with a value above zero

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Reads a mempool instance (UPSTREAMS.md §1): REST bootstrap of height, fee and prices, then the
+ * Reads a mempool instance (docs/upstreams.md §1): REST bootstrap of height, fee and prices, then the
  * WebSocket with {@code init} and {@code want ["blocks","mempool-blocks"]}; prices arrive as
  * {@code conversions}. After {@code pingAfter} of silence it sends {@code {"action":"ping"}} and
  * reconnects when nothing answers within {@code timeout}; every failure reconnects with capped,

@@ -41,7 +41,7 @@ class FeeEstimateTest {
 
     @Test
     void nextBlock_childPaysForParent() {
-        // Parent: 2 sat/vB alone; child makes the package 11.37 sat/vB (UPSTREAMS.md §2.2's example); a third,
+        // Parent: 2 sat/vB alone; child makes the package 11.37 sat/vB (docs/upstreams.md §2.2's example); a third,
         // independent transaction pays 5 sat/vB. The package goes first and both its members carry the package rate.
         long[] w = {561, 612, 4_000};
         long[] vsize = {141, 153, 1_000};
