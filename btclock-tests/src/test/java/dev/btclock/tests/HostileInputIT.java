@@ -9,7 +9,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import dev.btclock.core.codec.ServerFrame;
+import dev.btclock.core.codec.V2Codec;
+import dev.btclock.core.codec.V2Request;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +27,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 import static dev.btclock.tests.RawWebSocket.concat;
 import static dev.btclock.tests.RawWebSocket.frame;
@@ -65,6 +73,60 @@ class HostileInputIT {
         price += 10;
         mempool.pushConversions("{\"time\":" + price + ",\"USD\":" + price + "}");
         assertEquals("{\"bitcoin\":" + price + "}", control.next().text(), "the control device after this test");
+    }
+
+    // ------------------------------------------------------------------ v2 requests
+
+    /** Crafted v2 requests that docs/protocol.md §2.3 says to ignore: each would be a reply if it were read as a request. */
+    static Stream<Arguments> craftedV2Requests() {
+        byte[] subscribeChf = V2Codec.request(V2Request.Action.SUBSCRIBE, "price", "CHF");
+        byte[] head = HexFormat.of().parseHex("83a474797065a9737562736372696265a96576656e7454797065a57072696365aa63757272656e63696573");
+        byte[] deep = new byte[300];
+        java.util.Arrays.fill(deep, (byte) 0x91); // 300 nested one-element arrays around "CHF"
+        byte[] many = new byte[3 + 65 * 4];
+        many[0] = (byte) 0xdc;
+        many[2] = 65;
+        for (int i = 0; i < 65; i++) {
+            System.arraycopy(new byte[] {(byte) 0xa3, 'C', 'H', 'F'}, 0, many, 3 + i * 4, 4);
+        }
+        return Stream.of(
+                Arguments.of("a map declaring 2^32-1 entries", HexFormat.of().parseHex("dfffffffff")),
+                Arguments.of("a string declaring 4 GB", HexFormat.of().parseHex("dbffffffff61")),
+                Arguments.of("a binary declaring 4 GB", HexFormat.of().parseHex("c6ffffffff")),
+                Arguments.of("the never-used type byte", HexFormat.of().parseHex("c100")),
+                Arguments.of("a truncated subscribe", java.util.Arrays.copyOf(subscribeChf, subscribeChf.length - 2)),
+                Arguments.of("a subscribe with trailing bytes", concat(subscribeChf, new byte[] {0})),
+                Arguments.of("currencies nested 300 deep", concat(head, deep, new byte[] {(byte) 0xa3, 'C', 'H', 'F'})),
+                Arguments.of("65 currencies", concat(head, many)),
+                Arguments.of("an eventType that is not a string", HexFormat.of().parseHex(
+                        "82a474797065a9737562736372696265a96576656e7454797065c0")));
+    }
+
+    @ParameterizedTest(name = "a v2 request with {0} is ignored, and the client is still served")
+    @MethodSource("craftedV2Requests")
+    void craftedV2Requests_areIgnored_andTheSameClientIsStillServed(String what, byte[] request) throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            assertEquals(Optional.of(new ServerFrame.Message("Welcome")), V2Codec.decodeFrame(c.next().payload()));
+            c.sendBinary(request);
+            c.sendBinary(V2Codec.request(new V2Request(V2Request.Action.SUBSCRIBE, "blockheight", null)));
+            // No reply, no close for the crafted one: the next frame answers the real request.
+            Optional<ServerFrame> next = V2Codec.decodeFrame(c.next().payload());
+            assertTrue(next.isPresent() && next.get() instanceof ServerFrame.BlockHeight, what + ": " + next);
+        }
+    }
+
+    @Test
+    void aCurrencyWithInvalidUtf8OrMarkup_comesBackAsValidUtf8_inTheDocumentedError() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            c.next();
+            byte[] request = V2Codec.request(V2Request.Action.SUBSCRIBE, "price", "X<>");
+            request[request.length - 1] = (byte) 0xff; // "X<" and a byte that is no UTF-8
+            c.sendBinary(request);
+            byte[] reply = c.next().payload();
+            assertEquals(Optional.of(new ServerFrame.ErrorMessage("X<\uFFFD does not exist.")), V2Codec.decodeFrame(reply));
+            assertTrue(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(reply, 8, reply.length - 8)) != null,
+                    "the reply is well-formed UTF-8");
+        }
     }
 
     // ------------------------------------------------------------------ handshakes
