@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The server publishing its data to a relay that requires NIP-42, end to end. */
 class NostrPublishingIT {
 
-    private static final String KEY = "0b432b2677937381aef05bb02a66ecd012773062cf3fa2549e44f58ed2401710";
+    static final String KEY = "0b432b2677937381aef05bb02a66ecd012773062cf3fa2549e44f58ed2401710";
 
     private FakeMempoolServer mempool;
     private FakeRelay relay;

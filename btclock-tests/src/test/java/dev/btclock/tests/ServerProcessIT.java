@@ -1,10 +1,12 @@
 package dev.btclock.tests;
 
 import dev.btclock.core.Await;
+import dev.btclock.nostr.NostrEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +60,27 @@ class ServerProcessIT {
         }
         String out = server.output();
         assertTrue(out.contains("open-file limit is"), "the start logs the open-file limit:\n" + out);
+    }
+
+    @Test
+    void theShippedJar_signsNostrEvents_andAnswersAuth() throws Exception {
+        // The runnable jar carries only the part of Bouncy Castle that BIP-340 uses: signing and the
+        // NIP-42 AUTH event must work from it, not only from the libraries' class path.
+        mempool = FakeMempoolServer.start();
+        try (FakeRelay relay = FakeRelay.start(FakeRelay.Mode.AUTH_REQUIRED)) {
+            server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
+                    "MEMPOOL_INSTANCE", mempool.baseUrl(), "PUBLISH_TO_NOSTR", "true",
+                    "NOSTR_PRIV", NostrPublishingIT.KEY, "NOSTR_RELAYS", relay.url()));
+            process = server.process;
+            server.awaitPort();
+            Await.until("a signed blockheight event on the relay", Duration.ofSeconds(30),
+                    () -> relay.stored().stream().anyMatch(e -> e.tags().contains(List.of("d", "blockheight"))),
+                    () -> relay.frames() + "\n" + server.output());
+            NostrEvent block = relay.stored().stream().filter(e -> e.tags().contains(List.of("d", "blockheight")))
+                    .findFirst().orElseThrow();
+            assertTrue(block.verify(), block.toString());
+            assertTrue(relay.authFrames() > 0, "the AUTH event was signed and sent");
+        }
     }
 
     @Test
