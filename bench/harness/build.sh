@@ -38,7 +38,13 @@ build_launcher() {
       ./mvnw -q -B -ntp -pl btclock-tests dependency:build-classpath -Dmdep.includeScope=test \
           -Dmdep.outputFile="$HERE/classpath.txt" )
   fi
-  export BENCH_CP="$ROOT/btclock-tests/target/test-classes:$(cat "$HERE/classpath.txt")"
+  # The server as it ships, its runnable jar, first; then only what the launcher adds (the fakes,
+  # the test jars, Tyrus). The libraries and dependencies already inside the runnable jar are left
+  # out, so that each class has one source and the heap holds the jar index the server really has.
+  local shipped="$ROOT/btclock-server/target/runtime-classpath.txt"
+  export BENCH_CP="$ROOT/btclock-tests/target/test-classes:$ROOT/btclock-server/target/btclock-server.jar:$(
+    tr ':' '\n' < "$HERE/classpath.txt" | grep -vxF -f <(tr ':' '\n' < "$shipped") \
+      | grep -vE '/btclock-(core|upstream|bus|nostr|server)-[^/]*-SNAPSHOT\.jar$|/btclock-(core|upstream|bus|nostr|server)-[0-9.]+\.jar$' | paste -sd:)"
 }
 
 # build_aot_cache: for the java25-aot variant, a JDK 25 AOT cache (JEP 483/514/515: classes loaded

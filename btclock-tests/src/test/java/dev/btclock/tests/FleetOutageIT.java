@@ -245,9 +245,13 @@ class FleetOutageIT {
         final List<Long> heights = new CopyOnWriteArrayList<>();
         final List<String> frames = new CopyOnWriteArrayList<>();
 
-        /** The changes between this device's first and last price (each change adds 10). */
+        /**
+         * The upstream's changes between this device's first pushed price and its last (each change
+         * adds 10 to 70,000; a price at or below it is the fake's boot value, from before the pushes).
+         */
         long changesSeen() {
-            return prices.isEmpty() ? 0 : (prices.get(prices.size() - 1) - prices.get(0)) / 10 + 1;
+            long first = prices.stream().filter(p -> p > 70_000).findFirst().orElse(0L);
+            return first == 0 ? 0 : (prices.get(prices.size() - 1) - first) / 10 + 1;
         }
 
         Device(WsTestClient client) {
