@@ -12,71 +12,29 @@ import java.util.Set;
 
 /**
  * The server's own settings (the README's table), read from environment-style names. Driver and
- * bus settings travel in {@link #settings()} to their providers, which validate them; the upstream
+ * bus, engine and publisher settings travel in {@link #settings()} to their providers, which validate them; the upstream
  * choice ({@code UPSTREAM}, {@code UPSTREAM_FALLBACK}, {@code FAILOVER_*}, {@code PRICE_SOURCE}) is
  * read by {@link dev.btclock.upstream.failover.Upstreams} alone.
  *
  * @param listen             {@code LISTEN_ADDR}: device WebSockets, REST and health (default {@code :8080})
  * @param metrics            {@code METRICS_ADDR}: {@code /metrics} and {@code /healthz} (default {@code :9090}); null when {@code off}
  * @param broker             {@code BROKER}: bus name (default {@code inproc})
+ * @param engine             {@code WS_ENGINE}: what serves the device WebSocket paths, {@code native} (default) or {@code jsr356}
+ * @param fanoutThreads      {@code FANOUT_THREADS}: threads writing one broadcast, 1 or 2 (default 2 with two cores or more)
  * @param logLevel           {@code LOGLEVEL}: trace, debug, info, warn or error (default {@code info})
  * @param ws                 the device WebSocket layer's limits and timings ({@code WS_*}, {@code PRICE_REPUSH_SECONDS})
  * @param headerTimeout      {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
  * @param sendBufferBytes    {@code WS_SEND_BUFFER_BYTES}: kernel send buffer per connection (default 65536; 0 = kernel autotuning)
  * @param inboundBudgetBytes {@code INBOUND_BUDGET_BYTES}: unfinished request heads and WebSocket messages of all
  *                           connections together (default a sixteenth of the heap, at most 32 MiB)
- * @param nostr              Nostr publishing ({@code PUBLISH_TO_NOSTR} and friends), or null when off
  * @param pluginDir          {@code PLUGIN_DIR}: third-party driver and bus jars (default {@code plugins})
  * @param pluginDirRequired  whether {@code PLUGIN_DIR} was given, so that a missing directory is an error
  * @param settings           every setting, for drivers and buses
  */
-public record ServerConfig(HostPort listen, HostPort metrics, String broker, String logLevel,
+public record ServerConfig(HostPort listen, HostPort metrics, String broker, String engine, int fanoutThreads, String logLevel,
                            WsSettings ws, Duration headerTimeout, int sendBufferBytes, long inboundBudgetBytes,
-                           NostrConfig nostr, java.nio.file.Path pluginDir, boolean pluginDirRequired,
+                           java.nio.file.Path pluginDir, boolean pluginDirRequired,
                            Map<String, String> settings) {
-
-    /**
-     * Nostr publishing.
-     *
-     * @param keys    {@code NOSTR_PRIV}: hex or {@code nsec1...}
-     * @param relays  {@code NOSTR_RELAYS}: comma-separated {@code wss://} or {@code ws://} URLs (default {@code wss://relay.primal.net})
-     * @param refresh {@code NOSTR_REFRESH_SECONDS}: unchanged data is re-published this often (default 1800)
-     * @param legacy  {@code NOSTR_LEGACY_EVENT}: also the combined kind-12203 event for v3.3 devices (default false)
-     */
-    public record NostrConfig(dev.btclock.nostr.NostrKeys keys, java.util.List<java.net.URI> relays, Duration refresh,
-                              boolean legacy) {
-    }
-
-    private static NostrConfig nostr(Settings s) {
-        dev.btclock.nostr.NostrKeys keys = null;
-        String priv = s.string("NOSTR_PRIV", "");
-        if (priv.isBlank()) {
-            s.problem("NOSTR_PRIV", "is required when PUBLISH_TO_NOSTR=true (64 hex digits or nsec1...)");
-        } else {
-            try {
-                keys = dev.btclock.nostr.NostrKeys.parse(priv);
-            } catch (IllegalArgumentException e) {
-                // The message never contains the value: it is a secret.
-                s.problem("NOSTR_PRIV", "is not a usable key: " + e.getMessage());
-            }
-        }
-        java.util.List<java.net.URI> relays = new java.util.ArrayList<>();
-        for (String r : s.string("NOSTR_RELAYS", "wss://relay.primal.net").split(",")) {
-            String url = r.trim();
-            try {
-                java.net.URI u = java.net.URI.create(url);
-                if (!("wss".equals(u.getScheme()) || "ws".equals(u.getScheme())) || u.getHost() == null) {
-                    throw new IllegalArgumentException("scheme");
-                }
-                relays.add(u);
-            } catch (IllegalArgumentException e) {
-                s.problem("NOSTR_RELAYS", "\"" + url + "\" is not a wss:// or ws:// relay URL");
-            }
-        }
-        Duration refresh = s.seconds("NOSTR_REFRESH_SECONDS", Duration.ofMinutes(30), 60, 3000);
-        boolean legacy = s.bool("NOSTR_LEGACY_EVENT", false);
-        return new NostrConfig(keys, java.util.List.copyOf(relays), refresh, legacy);
-    }
 
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -87,8 +45,8 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
 
     /** This configuration with other WebSocket limits and timings (tests need sub-minute idle timeouts). */
     public ServerConfig withWs(WsSettings other) {
-        return new ServerConfig(listen, metrics, broker, logLevel, other, headerTimeout, sendBufferBytes,
-                inboundBudgetBytes, nostr, pluginDir, pluginDirRequired, settings);
+        return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, logLevel, other, headerTimeout, sendBufferBytes,
+                inboundBudgetBytes, pluginDir, pluginDirRequired, settings);
     }
 
     /**
@@ -102,6 +60,8 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         String metricsValue = s.string("METRICS_ADDR", ":9090");
         HostPort metrics = metricsValue.equalsIgnoreCase("off") ? null : s.hostPort("METRICS_ADDR", ":9090");
         String broker = s.string("BROKER", "inproc");
+        String engine = s.string(dev.btclock.server.engine.DeviceEngines.SETTING, dev.btclock.server.engine.DeviceEngines.DEFAULT);
+        int fanoutThreads = s.integer("FANOUT_THREADS", Runtime.getRuntime().availableProcessors() < 2 ? 1 : 2, 1, 2);
         String level = s.string("LOGLEVEL", "info").toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(level)) {
             s.problem("LOGLEVEL", "must be one of trace, debug, info, warn, error, got \"" + level + "\"");
@@ -120,7 +80,6 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         Duration header = s.seconds("HTTP_HEADER_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
-        NostrConfig nostr = s.bool("PUBLISH_TO_NOSTR", false) ? nostr(s) : null;
         java.nio.file.Path pluginDir = null;
         String pluginValue = s.string(PluginDirectory.SETTING, "plugins").trim();
         try {
@@ -133,7 +92,7 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         }
         s.check();
         WsSettings ws = new WsSettings(queue, maxMessage, messageTimeout, ping, idle, repush, v1Delay);
-        return new ServerConfig(listen, metrics, broker, level, ws, header, sendBuffer, budget, nostr, pluginDir,
+        return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, level, ws, header, sendBuffer, budget, pluginDir,
                 !pluginValue.isEmpty() && env.containsKey(PluginDirectory.SETTING), env);
     }
 }

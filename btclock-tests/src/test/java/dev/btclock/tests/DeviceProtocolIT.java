@@ -5,6 +5,7 @@ import dev.btclock.server.ServerAssembly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 import java.util.HexFormat;
 import java.util.Map;
@@ -17,19 +18,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Fake mempool → server → real WebSocket clients: every frame checked against the golden vectors
  * of docs/protocol.md §4, byte for byte, through real sockets.
  */
+@BothEngines
 class DeviceProtocolIT {
 
+    @Parameter
+    String engine;
     private FakeMempoolServer mempool;
     private ServerAssembly server;
 
     @BeforeEach
     void start() throws Exception {
+        TestServer.useEngine(engine);
         mempool = FakeMempoolServer.start();
         server = TestServer.startHealthy(mempool, Map.of());
     }
 
     @AfterEach
     void stop() {
+        TestServer.useEngine(null);
         server.close();
         mempool.close();
     }

@@ -69,8 +69,8 @@ class ProcessGuardsIT {
         List<String> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (dev.btclock.server.ServerAssembly s = dev.btclock.server.ServerAssembly.start(
-                TestServer.config(mempool, Map.of()), dev.btclock.upstream.spi.Drivers.installed(),
-                dev.btclock.bus.spi.Buses.installed(), false, (where, error) -> fatal.add(error.getMessage()))) {
+                TestServer.config(mempool, Map.of()), dev.btclock.server.Plugins.installed(getClass().getClassLoader()),
+                false, (where, error) -> fatal.add(error.getMessage()))) {
             s.addHttpHandler(new org.glassfish.grizzly.http.server.HttpHandler() {
                 @Override
                 public void service(org.glassfish.grizzly.http.server.Request request,

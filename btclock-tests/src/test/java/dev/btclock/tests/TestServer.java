@@ -32,8 +32,26 @@ public final class TestServer {
         env.put("LISTEN_ADDR", "127.0.0.1:0");
         env.put("METRICS_ADDR", "127.0.0.1:0");
         env.put("MEMPOOL_INSTANCE", fake.baseUrl());
+        env.put("WS_ENGINE", engine());
         env.putAll(extra);
         return ServerConfig.from(env);
+    }
+
+    /**
+     * The WebSocket engine the tests run on ({@code WS_ENGINE}): the one a {@link BothEngines} suite
+     * is running with, else {@code native}.
+     */
+    public static String engine() {
+        String e = engine;
+        return e != null ? e : "native";
+    }
+
+    /** The engine of the {@link BothEngines} suite running now (suites run one at a time), or null. */
+    private static volatile String engine;
+
+    /** Sets the engine of the servers started from now on; null for the default. */
+    public static void useEngine(String name) {
+        engine = name;
     }
 
     /** Starts the production assembly with {@code config} and the providers on the class path. */

@@ -18,8 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe: {@link #send} may be called from any thread; reads come from one Grizzly
  * thread at a time.
  */
-final class Client extends ConnectionProcessor implements FrameReader.Sink {
+final class Client extends ConnectionProcessor implements FrameReader.Sink, Recipient {
 
     private static final Logger LOG = LoggerFactory.getLogger(Client.class);
     private static final AtomicInteger CREATED = new AtomicInteger();
@@ -84,26 +82,25 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
     private volatile boolean holding;
     /** Holding, with nothing in flight: whoever ends the hold writes the queue. Guarded by this. */
     private boolean heldIdle;
-    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long lastHeardNanos;
     /** When the server started closing this client (its close frame queued), or 0. */
     private volatile long closingSinceNanos;
 
     /** Creation order (never negative), which spreads the server's pings over their interval. */
     final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
 
-    /** The currencies a v2 client subscribed to, null before the first; guarded by the fan-out's lock. */
-    Set<String> currencies;
-
     Client(Protocol protocol, Connection<?> connection, ClientContext context) {
         this.protocol = protocol;
         this.connection = connection;
         this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
         this.context = context;
+        this.lastHeardNanos = context.ticker().nanoTime();
         // v2 clients send binary subscribe messages; nothing else a client sends is ever read.
         this.reader = new FrameReader(protocol == Protocol.V2 ? context.v2Reading() : context.v1Reading(), this);
     }
 
-    Protocol protocol() {
+    @Override
+    public Protocol protocol() {
         return protocol;
     }
 
@@ -118,7 +115,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
     /**
      * Since when a frame or a fragmented message of this client has been unfinished (a
-     * {@link System#nanoTime()} value), or 0 when it is between messages.
+     * {@link Ticker#nanoTime()} value), or 0 when it is between messages.
      */
     long inboundPendingSinceNanos() {
         return reader.pendingSinceNanos();
@@ -214,7 +211,8 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
      *
      * @return false when the client is (now) closing or dead and the frame was dropped
      */
-    boolean deliver(byte[] frame, ByteBuffer view) {
+    @Override
+    public boolean deliver(byte[] frame, ByteBuffer view) {
         synchronized (this) {
             if (state > OPEN) {
                 return false;
@@ -239,7 +237,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             }
             state = CLOSING;
             queue = null;
-            closingSinceNanos = System.nanoTime() | 1;
+            closingSinceNanos = context.ticker().nanoTime() | 1;
             reader.stop(); // from now on nothing the client sends counts, not even as a sign of life
             if (!controlFrame(closeFrame)) {
                 return;
@@ -291,22 +289,22 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
     /** The TCP connection is gone (reported by Grizzly): release everything and leave the fan-out. */
     @Override
-    void closed() {
+    protected void closed() {
         synchronized (this) {
             die();
         }
         reader.closed();
-        context.fanout().close(this);
+        context.fanout().leave(this);
     }
 
     @Override
-    void fatal(Error error) {
+    protected void fatal(Error error) {
         context.fatal().fatal(Thread.currentThread().getName(), error);
     }
 
     /** Reads and parses what the device sent, until the socket has nothing more for now. */
     @Override
-    void readable(Connection<?> ignored) {
+    protected void readable(Connection<?> ignored) {
         ByteBuffer buffer = READ_BUFFER.get();
         for (int i = 0; i < MAX_READS; i++) {
             buffer.clear();
@@ -350,15 +348,15 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
     @Override
     public void message(boolean binary, byte[] payload) {
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = context.ticker().nanoTime();
         if (payload != null) { // only a v2 client's binary messages are kept
-            V2Codec.decode(payload).ifPresent(request -> context.fanout().handle(this, request));
+            V2Codec.decode(payload).ifPresent(request -> context.fanout().request(this, request));
         }
     }
 
     @Override
     public void ping(byte[] payload) {
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = context.ticker().nanoTime();
         byte[] pong = WsFrames.pong(payload);
         synchronized (this) {
             if (state > OPEN) {
@@ -374,7 +372,7 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
 
     @Override
     public void pong() {
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = context.ticker().nanoTime();
     }
 
     @Override
@@ -536,21 +534,6 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink {
             writing = false;
         }
         context.terminate(connection);
-    }
-
-    /** Adds a currency to a v2 client's subscriptions; under the fan-out's lock. */
-    void subscribed(String currency) {
-        if (currencies == null) {
-            currencies = new HashSet<>(4);
-        }
-        currencies.add(currency);
-    }
-
-    /** Removes a currency from a v2 client's subscriptions; under the fan-out's lock. */
-    void unsubscribed(String currency) {
-        if (currencies != null) {
-            currencies.remove(currency);
-        }
     }
 
     /**

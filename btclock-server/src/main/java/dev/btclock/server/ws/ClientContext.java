@@ -26,12 +26,14 @@ import java.util.concurrent.RejectedExecutionException;
  *                        read to be over; zero sends them with the 101
  * @param rejections      where refused handshakes are counted
  * @param fatal           what an {@link Error} on a client's thread leads to
+ * @param ticker          the time source of liveness and closing deadlines
  */
 record ClientContext(Fanout fanout, ServerMetrics metrics, int maxQueue, FrameReader.Limits v1Reading,
                      FrameReader.Limits v2Reading, Executor closer,
                      dev.btclock.server.guard.InboundBudget budget,
                      java.util.concurrent.ScheduledExecutorService timer, java.time.Duration v1ConnectDelay,
-                     dev.btclock.server.guard.Rejections rejections, dev.btclock.server.guard.FatalErrors fatal) {
+                     dev.btclock.server.guard.Rejections rejections, dev.btclock.server.guard.FatalErrors fatal,
+                     Ticker ticker) {
 
     /**
      * Closes the TCP connection at once with a reset, dropping whatever is still unsent: a plain

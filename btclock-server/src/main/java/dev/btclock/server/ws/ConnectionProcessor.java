@@ -19,19 +19,20 @@ import org.glassfish.grizzly.asyncqueue.MessageCloner;
  * connection ever used (docs/design.md §8.4), and wrap every read in a context and a pooled buffer.
  *
  * <p>{@code WRITE} events drive Grizzly's write queue, which finishes the frames the kernel could
- * not take at once; subclasses handle reads and the end of the connection.
+ * not take at once; subclasses handle reads and the end of the connection. Public for engines
+ * that take connections over the same way ({@link WsUpgrade.Handler}).
  */
 @SuppressWarnings("rawtypes") // Grizzly's Processor interface is declared with raw types
-abstract class ConnectionProcessor implements org.glassfish.grizzly.Processor<Context> {
+public abstract class ConnectionProcessor implements org.glassfish.grizzly.Processor<Context> {
 
     /** The connection can be read without blocking. */
-    abstract void readable(Connection<?> connection);
+    protected abstract void readable(Connection<?> connection);
 
     /** The connection is closed, by either side. */
-    abstract void closed();
+    protected abstract void closed();
 
     /** Called with an {@link Error} met while processing an event: the server's fatal-error handling. */
-    abstract void fatal(Error error);
+    protected abstract void fatal(Error error);
 
     @Override
     public final ProcessorResult process(Context context) {
@@ -99,7 +100,7 @@ abstract class ConnectionProcessor implements org.glassfish.grizzly.Processor<Co
     }
 
     /** The transport's write queue, shared by its connections. */
-    static AsyncQueueWriter<?> writer(Connection<?> connection) {
+    protected static AsyncQueueWriter<?> writer(Connection<?> connection) {
         return ((AsyncQueueEnabledTransport) connection.getTransport()).getAsyncQueueIO().getWriter();
     }
 }

@@ -8,6 +8,7 @@ import dev.btclock.server.metrics.ServerMetrics;
 
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +27,16 @@ import java.util.function.Consumer;
  * type and per currency, so a EUR price touches only EUR subscribers). The latest frame of every
  * datum is kept for connect and subscribe replies, which are therefore the same bytes as pushes.
  *
- * <p>One lock orders changes, connects and subscriptions, so a client never misses or doubles a
- * value around its connect. Sends never block (see {@link Client}). A send may still close its
- * client on the spot (a failed write); such a client is forgotten when the iteration that met it
- * is over, never in its middle (see {@link #close}).
+ * <p>Engines hand their connections in as {@link Recipient}s: {@link #join} when one is upgraded,
+ * {@link #request} for each v2 request it sends, {@link #leave} when it is gone. One lock orders
+ * changes, joins and subscriptions, so a client never misses or doubles a value around its
+ * connect. Sends never block. A send may still end its recipient on the spot (a failed write);
+ * such a recipient is forgotten when the iteration that met it is over, never in its middle (see
+ * {@link #leave}).
+ *
+ * <p>Owns at most one helper thread (see {@link #sendAll}), stopped by {@link #close}.
  */
-public final class Fanout {
+public final class Fanout implements AutoCloseable {
 
     /** Currencies a v2 client may subscribe to before they have a price (docs/protocol.md §2.3). */
     static final List<String> PRESET_CURRENCIES = List.of("USD", "EUR", "GBP", "JPY", "CAD", "AUD");
@@ -39,18 +44,8 @@ public final class Fanout {
     private static final byte[] V1_NO_PRICE = WsFrames.text(V1Codec.noPrice());
     private static final byte[] V2_WELCOME = WsFrames.binary(V2Codec.welcome());
 
-    /** Sets at least this large are written by two threads (on machines with two cores or more). */
+    /** Sets at least this large are written by two threads (when the fan-out has its helper). */
     private static final int PARALLEL_FROM = 2048;
-    /** The helper's thread: it must never wait for the lock (see {@link #close}). */
-    private static volatile Thread helperThread;
-    private static final ExecutorService HELPER = Runtime.getRuntime().availableProcessors() < 2
-            || Integer.getInteger("btclock.fanoutThreads", 2) < 2 ? null
-            : Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "btclock-fanout-helper");
-                t.setDaemon(true);
-                helperThread = t;
-                return t;
-            });
 
     /**
      * Each sending thread's copy of the frame being broadcast, off the heap: the kernel reads it
@@ -61,14 +56,21 @@ public final class Fanout {
 
     private final Object lock = new Object();
     private final ServerMetrics metrics;
-    /** Clients closed while the lock was held (by this thread or the helper's caller); see {@link #close}. */
-    private final Queue<Client> closing = new ConcurrentLinkedQueue<>();
+    private final Ticker ticker;
+    /** Writes the second half of large sets, or null with one sending thread. */
+    private final ExecutorService helper;
+    /** The helper's thread: it must never wait for the lock (see {@link #leave}). */
+    private volatile Thread helperThread;
+    /** Recipients that left while the lock was held (by this thread or the helper's caller); see {@link #leave}. */
+    private final Queue<Recipient> leaving = new ConcurrentLinkedQueue<>();
     private final Recipients v1 = new Recipients(Protocol.V1);
     private final Recipients v2 = new Recipients(Protocol.V2);
     private final Recipients blockheightSubs = new Recipients(Protocol.V2);
     private final Recipients blockfeeSubs = new Recipients(Protocol.V2);
     private final Recipients blockfee2Subs = new Recipients(Protocol.V2);
     private final Map<String, Recipients> currencySubs = new HashMap<>();
+    /** The currencies each v2 client subscribed to (only those that did). */
+    private final Map<Recipient, Set<String>> currenciesOf = new HashMap<>();
 
     private byte[] v1Price;
     private byte[] v1Block;
@@ -79,9 +81,34 @@ public final class Fanout {
     private final Map<String, byte[]> v2Prices = new HashMap<>();
     private final Map<String, Long> pricePushedAt = new HashMap<>();
 
-    /** An empty fan-out that counts the frames it sends in {@code metrics}. */
+    /**
+     * An empty fan-out that counts the frames it sends in {@code metrics}, sending from two
+     * threads on a machine with two cores or more.
+     */
     public Fanout(ServerMetrics metrics) {
+        this(metrics, Runtime.getRuntime().availableProcessors() < 2 ? 1 : 2, Ticker.SYSTEM);
+    }
+
+    /**
+     * An empty fan-out.
+     *
+     * @param metrics where sent frames are counted
+     * @param threads threads that write one broadcast: 1 (the caller alone) or 2 (the caller and a
+     *                helper thread of this fan-out's, for sets of at least 2,048)
+     * @param ticker  the time source of price re-pushes
+     */
+    public Fanout(ServerMetrics metrics, int threads, Ticker ticker) {
+        if (threads < 1 || threads > 2) {
+            throw new IllegalArgumentException("a broadcast is written by 1 or 2 threads, not " + threads);
+        }
         this.metrics = metrics;
+        this.ticker = ticker;
+        this.helper = threads < 2 ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "btclock-fanout-helper");
+            t.setDaemon(true);
+            helperThread = t;
+            return t;
+        });
         for (String c : PRESET_CURRENCIES) {
             currencySubs.put(c, new Recipients(Protocol.V2));
         }
@@ -94,7 +121,7 @@ public final class Fanout {
                 if (change instanceof Change.Price p) {
                     byte[] v2Frame = WsFrames.binary(V2Codec.price(p.currency(), p.price()));
                     v2Prices.put(p.currency(), v2Frame);
-                    pricePushedAt.put(p.currency(), System.nanoTime());
+                    pricePushedAt.put(p.currency(), ticker.nanoTime());
                     sendAll(currencySubs.computeIfAbsent(p.currency(), c -> new Recipients(Protocol.V2)), v2Frame);
                     if ("USD".equals(p.currency())) {
                         v1Price = WsFrames.text(V1Codec.price(p.price()));
@@ -118,7 +145,7 @@ public final class Fanout {
                     sendAll(blockfee2Subs, v2Blockfee2);
                 }
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
@@ -133,7 +160,7 @@ public final class Fanout {
             try {
                 sendAll(v1, frame);
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
@@ -145,7 +172,8 @@ public final class Fanout {
      *
      * @return how many currencies were re-pushed
      */
-    int repushPrices(long nowNanos, long ageNanos) {
+    public int repushPrices(long ageNanos) {
+        long nowNanos = ticker.nanoTime();
         int n = 0;
         synchronized (lock) {
             try {
@@ -166,14 +194,17 @@ public final class Fanout {
                     n++;
                 }
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
         return n;
     }
 
-    /** Registers a client that has just been upgraded and sends its connect frames. */
-    void open(Client c) {
+    /**
+     * Registers a connection that has just been upgraded and sends its connect frames: v1 the
+     * price (or {@code {}}), block and fee; v2 the Welcome.
+     */
+    public void join(Recipient c) {
         if (c.protocol() == Protocol.V1) {
             openV1(c);
         } else {
@@ -182,37 +213,40 @@ public final class Fanout {
     }
 
     /** Registers a v1 client and sends the three connect frames (price or {@code {}}, block, fee). */
-    private void openV1(Client c) {
+    private void openV1(Recipient c) {
         synchronized (lock) {
             try {
-                c.send(v1Price != null ? v1Price : V1_NO_PRICE);
+                send(c, v1Price != null ? v1Price : V1_NO_PRICE);
                 if (v1Block != null) {
-                    c.send(v1Block);
+                    send(c, v1Block);
                 }
                 if (v1Fee != null) {
-                    c.send(v1Fee);
+                    send(c, v1Fee);
                 }
                 v1.add(c);
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
 
     /** Registers a v2 client and sends the Welcome. */
-    private void openV2(Client c) {
+    private void openV2(Recipient c) {
         synchronized (lock) {
             try {
-                c.send(V2_WELCOME);
+                send(c, V2_WELCOME);
                 v2.add(c);
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
 
-    /** Applies a v2 client's request, replying exactly as docs/protocol.md §2.3 (with its deliberate changes). */
-    void handle(Client c, V2Request r) {
+    /**
+     * Applies a v2 client's request, replying exactly as docs/protocol.md §2.3 (with its deliberate
+     * changes). A request of a recipient that has not joined, or has left, is ignored.
+     */
+    public void request(Recipient c, V2Request r) {
         boolean subscribe = r.action() == V2Request.Action.SUBSCRIBE;
         synchronized (lock) {
             try {
@@ -248,35 +282,35 @@ public final class Fanout {
                     }
                 }
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
 
     /**
-     * Forgets a client (closed or terminated). A connection's end can be reported on a thread
-     * that is sending (Grizzly closes a connection whose write fails and reports it at once), so
-     * this may run inside a fan-out: then the client is only queued, and whoever holds the lock
-     * forgets it once its iteration is done. The helper thread never waits for the lock, which the
-     * thread waiting for it holds.
+     * Forgets a connection (closed or terminated); idempotent. A connection's end can be reported
+     * on a thread that is sending (a failed write may end it at once), so this may run inside a
+     * fan-out: then the recipient is only queued, and whoever holds the lock forgets it once its
+     * iteration is done. The helper thread never waits for the lock, which the thread waiting for
+     * it holds.
      */
-    void close(Client c) {
-        closing.add(c);
+    public void leave(Recipient c) {
+        leaving.add(c);
         if (Thread.holdsLock(lock) || Thread.currentThread() == helperThread) {
             return;
         }
         synchronized (lock) {
-            drainClosing();
+            drainLeaving();
         }
     }
 
-    private void drainClosing() {
-        for (Client c = closing.poll(); c != null; c = closing.poll()) {
+    private void drainLeaving() {
+        for (Recipient c = leaving.poll(); c != null; c = leaving.poll()) {
             forget(c);
         }
     }
 
-    private void forget(Client c) {
+    private void forget(Recipient c) {
         if (c.protocol() == Protocol.V1) {
             v1.remove(c);
             return;
@@ -287,8 +321,9 @@ public final class Fanout {
         blockheightSubs.remove(c);
         blockfeeSubs.remove(c);
         blockfee2Subs.remove(c);
-        if (c.currencies != null) {
-            for (String currency : c.currencies) {
+        Set<String> currencies = currenciesOf.remove(c);
+        if (currencies != null) {
+            for (String currency : currencies) {
                 Recipients subs = currencySubs.get(currency);
                 if (subs != null) {
                     subs.remove(c);
@@ -303,7 +338,7 @@ public final class Fanout {
             try {
                 return p == Protocol.V1 ? v1.size() : v2.size();
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
@@ -313,37 +348,37 @@ public final class Fanout {
      * clients. The arrays are the ones broadcasts iterate, never changed once made, so the caller
      * may read them without the lock and must not write them.
      */
-    Client[][] clients() {
+    public Recipient[][] recipients() {
         synchronized (lock) {
             try {
-                return new Client[][] {v1.array(), v2.array()};
+                return new Recipient[][] {v1.array(), v2.array()};
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
 
     /** Runs {@code action} for every client while holding the lock (it must not block). */
-    void forEach(Consumer<Client> action) {
+    public void forEach(Consumer<Recipient> action) {
         synchronized (lock) {
             try {
-                for (Client c : v1.array()) {
+                for (Recipient c : v1.array()) {
                     action.accept(c);
                 }
-                for (Client c : v2.array()) {
+                for (Recipient c : v2.array()) {
                     action.accept(c);
                 }
             } finally {
-                drainClosing();
+                drainLeaving();
             }
         }
     }
 
-    private void subscribePrice(Client c, String currency) {
+    private void subscribePrice(Recipient c, String currency) {
         Recipients subs = currencySubs.get(currency);
         byte[] price = v2Prices.get(currency);
         if (subs == null && price == null) {
-            c.send(WsFrames.binary(V2Codec.error(currency + " does not exist.")));
+            send(c, WsFrames.binary(V2Codec.error(currency + " does not exist.")));
             return;
         }
         if (subs == null) {
@@ -351,23 +386,33 @@ public final class Fanout {
             currencySubs.put(currency, subs);
         }
         subs.add(c);
-        c.subscribed(currency);
-        c.send(WsFrames.binary(V2Codec.msg("Subscribed to " + currency)));
+        currenciesOf.computeIfAbsent(c, k -> new HashSet<>(4)).add(currency);
+        send(c, WsFrames.binary(V2Codec.msg("Subscribed to " + currency)));
         if (price != null) {
-            c.send(price);
+            send(c, price);
         }
     }
 
-    private void unsubscribePrice(Client c, String currency) {
+    private void unsubscribePrice(Recipient c, String currency) {
         Recipients subs = currencySubs.get(currency);
         if (subs != null) {
             subs.remove(c);
         }
-        c.unsubscribed(currency);
-        c.send(WsFrames.binary(V2Codec.msg("Unsubscribed to " + currency)));
+        Set<String> currencies = currenciesOf.get(c);
+        if (currencies != null) {
+            currencies.remove(currency);
+        }
+        send(c, WsFrames.binary(V2Codec.msg("Unsubscribed to " + currency)));
     }
 
-    private static void toggle(Recipients subs, Client c, boolean subscribe) {
+    /** Sends one frame to one recipient and counts it. */
+    private void send(Recipient c, byte[] frame) {
+        if (c.deliver(frame, null)) {
+            metrics.frameSent(c.protocol());
+        }
+    }
+
+    private static void toggle(Recipients subs, Recipient c, boolean subscribe) {
         if (subscribe) {
             subs.add(c);
         } else {
@@ -375,9 +420,9 @@ public final class Fanout {
         }
     }
 
-    private static void replyIf(boolean subscribe, Client c, byte[] frame) {
+    private void replyIf(boolean subscribe, Recipient c, byte[] frame) {
         if (subscribe && frame != null) {
-            c.send(frame);
+            send(c, frame);
         }
     }
 
@@ -389,13 +434,13 @@ public final class Fanout {
      * once per broadcast, not once per client.
      */
     private void sendAll(Recipients recipients, byte[] frame) {
-        Client[] all = recipients.array();
+        Recipient[] all = recipients.array();
+        int half = all.length / 2;
+        Future<Integer> other = all.length < PARALLEL_FROM ? null : onHelper(() -> sendRange(all, half, all.length, frame));
         int sent;
-        if (all.length < PARALLEL_FROM || HELPER == null) {
+        if (other == null) {
             sent = sendRange(all, 0, all.length, frame);
         } else {
-            int half = all.length / 2;
-            Future<Integer> other = HELPER.submit(() -> sendRange(all, half, all.length, frame));
             sent = sendRange(all, 0, half, frame);
             try {
                 sent += other.get();
@@ -406,6 +451,18 @@ public final class Fanout {
             }
         }
         metrics.framesSent(recipients.protocol, sent);
+    }
+
+    /** {@code task} on the helper thread, or null when there is none (one sending thread, or closed). */
+    private Future<Integer> onHelper(java.util.concurrent.Callable<Integer> task) {
+        if (helper == null) {
+            return null;
+        }
+        try {
+            return helper.submit(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return null;
+        }
     }
 
     /** {@code frame} in this thread's direct buffer, positioned over exactly its bytes. */
@@ -421,7 +478,7 @@ public final class Fanout {
     }
 
     /** Sends to a range of clients through one buffer holding the frame, this thread's own; how many took it. */
-    private static int sendRange(Client[] clients, int from, int to, byte[] frame) {
+    private static int sendRange(Recipient[] clients, int from, int to, byte[] frame) {
         ByteBuffer view = view(frame);
         int sent = 0;
         for (int i = from; i < to; i++) {
@@ -432,6 +489,14 @@ public final class Fanout {
         return sent;
     }
 
+    /** Stops the helper thread; the fan-out keeps working with the calling thread alone. Idempotent. */
+    @Override
+    public void close() {
+        if (helper != null) {
+            helper.shutdownNow();
+        }
+    }
+
     /**
      * One set of recipients and the array that broadcasts iterate, made again only after the set
      * changed: a broadcast walks an array instead of a hash set's entries and allocates nothing.
@@ -439,24 +504,24 @@ public final class Fanout {
      * next broadcast. Guarded by the fan-out's lock; an array is never written once made.
      */
     private static final class Recipients {
-        private static final Client[] NONE = new Client[0];
+        private static final Recipient[] NONE = new Recipient[0];
 
         final Protocol protocol;
         /** Insertion order, so pings and broadcasts go out oldest client first. */
-        private final Set<Client> members = new LinkedHashSet<>();
-        private Client[] array = NONE;
+        private final Set<Recipient> members = new LinkedHashSet<>();
+        private Recipient[] array = NONE;
 
         Recipients(Protocol protocol) {
             this.protocol = protocol;
         }
 
-        void add(Client c) {
+        void add(Recipient c) {
             if (members.add(c)) {
                 array = null;
             }
         }
 
-        boolean remove(Client c) {
+        boolean remove(Recipient c) {
             if (members.remove(c)) {
                 array = null;
                 return true;
@@ -464,7 +529,7 @@ public final class Fanout {
             return false;
         }
 
-        boolean contains(Client c) {
+        boolean contains(Recipient c) {
             return members.contains(c);
         }
 
@@ -472,7 +537,7 @@ public final class Fanout {
             return members.size();
         }
 
-        Client[] array() {
+        Recipient[] array() {
             if (array == null) {
                 array = members.toArray(NONE);
             }

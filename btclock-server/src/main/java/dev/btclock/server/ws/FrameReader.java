@@ -87,7 +87,12 @@ final class FrameReader {
      * @param keepBinary      whether binary messages are kept and handed to the sink (v2)
      * @param budget          the server's inbound budget, for kept messages
      */
-    record Limits(int maxMessageBytes, boolean keepBinary, InboundBudget budget) {
+    record Limits(int maxMessageBytes, boolean keepBinary, InboundBudget budget, Ticker ticker) {
+
+        /** Limits timed by the system's clock. */
+        Limits(int maxMessageBytes, boolean keepBinary, InboundBudget budget) {
+            this(maxMessageBytes, keepBinary, budget, Ticker.SYSTEM);
+        }
     }
 
     /** Each reading thread's state for connections that are between messages. */
@@ -122,19 +127,19 @@ final class FrameReader {
             s.reset();
         } else if (own == null) {
             // The read ended inside a frame or message: this connection takes the state over.
-            s.pendingSince = System.nanoTime() | 1; // never 0 while pending
+            s.pendingSince = limits.ticker().nanoTime() | 1; // never 0 while pending
             state = s;
             SCRATCH.set(new State());
             if (stopped) {
                 limits.budget().close(s); // closed on another thread meanwhile
             }
         } else if (s.pendingSince == 0) {
-            s.pendingSince = System.nanoTime() | 1; // a new frame or message began in this read
+            s.pendingSince = limits.ticker().nanoTime() | 1; // a new frame or message began in this read
         }
     }
 
     /**
-     * Since when (a {@link System#nanoTime()} value) a frame or a fragmented message has been
+     * Since when (a {@link Ticker#nanoTime()} value) a frame or a fragmented message has been
      * unfinished at the end of a read, or 0 when the reader is between messages.
      */
     long pendingSinceNanos() {

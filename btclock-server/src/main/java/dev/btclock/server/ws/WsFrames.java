@@ -2,9 +2,10 @@ package dev.btclock.server.ws;
 
 /**
  * Server-to-client WebSocket frames (RFC 6455: unmasked, FIN set, never fragmented), built once
- * and written as the same bytes to every recipient.
+ * and written as the same bytes to every recipient. Public for engines that do not write frames
+ * themselves ({@link #payload}, {@link #isText}).
  */
-final class WsFrames {
+public final class WsFrames {
 
     /** An empty ping. */
     static final byte[] PING = {(byte) 0x89, 0};
@@ -44,6 +45,22 @@ final class WsFrames {
             return CLOSE_NO_STATUS;
         }
         return close(((payload[0] & 0xff) << 8) | (payload[1] & 0xff));
+    }
+
+    /** Whether {@code frame} (one built here) is a text frame; otherwise it is binary or a control frame. */
+    public static boolean isText(byte[] frame) {
+        return (frame[0] & 0x0F) == 0x1;
+    }
+
+    /** Where the payload of {@code frame} (one built here, unmasked) starts: after its 2-, 4- or 10-byte header. */
+    public static int payloadOffset(byte[] frame) {
+        int length = frame[1] & 0x7F;
+        return length < 126 ? 2 : length == 126 ? 4 : 10;
+    }
+
+    /** A copy of the payload of {@code frame} (one built here). */
+    public static byte[] payload(byte[] frame) {
+        return java.util.Arrays.copyOfRange(frame, payloadOffset(frame), frame.length);
     }
 
     /**

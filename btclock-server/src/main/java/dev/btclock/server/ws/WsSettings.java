@@ -17,6 +17,15 @@ import java.time.Duration;
 public record WsSettings(int queueFrames, int maxMessageBytes, Duration messageTimeout, Duration pingInterval,
                          Duration idleTimeout, Duration priceRepush, Duration v1ConnectDelay) {
 
+    /**
+     * The defaults of the environment settings: 256 frames, 1,024 bytes, 10 s, pings every 25 s,
+     * 75 s idle, no re-push, 500 ms for ESP-IDF 4.4 clients.
+     */
+    public static WsSettings defaults() {
+        return new WsSettings(256, 1024, Duration.ofSeconds(10), Duration.ofSeconds(25), Duration.ofSeconds(75),
+                Duration.ZERO, Duration.ofMillis(500));
+    }
+
     /** These settings with another ping interval and idle timeout (the environment insists on at least 60 s idle). */
     public WsSettings withPing(Duration ping, Duration idle) {
         return new WsSettings(queueFrames, maxMessageBytes, messageTimeout, ping, idle, priceRepush, v1ConnectDelay);

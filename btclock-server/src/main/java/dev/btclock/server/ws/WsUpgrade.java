@@ -1,5 +1,6 @@
 package dev.btclock.server.ws;
 
+import dev.btclock.server.guard.Rejections;
 import dev.btclock.server.guard.RequestGuard;
 import dev.btclock.server.http.HeaderLists;
 import org.glassfish.grizzly.Buffer;
@@ -58,18 +59,68 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WsUpgrade implements AddOn {
 
+    /** The device paths and the protocol each speaks (docs/protocol.md §2.1). */
+    public static final Map<String, Protocol> DEVICE_PATHS =
+            Map.of("/ws", Protocol.V1, "/api/v1/ws", Protocol.V1, "/api/v2/ws", Protocol.V2);
+
+    /**
+     * What serves a valid upgrade on a device path once this add-on has checked it: the native
+     * engine's {@link Client}, or another engine's connection.
+     */
+    @FunctionalInterface
+    public interface Handler {
+
+        /**
+         * Takes the connection over: writes {@code response} (the 101 of docs/protocol.md §2.1,
+         * before any frame), makes a {@link ConnectionProcessor} of its own the connection's
+         * processor (see {@link #leaveHttp}) and reads {@code early}, the bytes that came behind the
+         * handshake. The request and its buffers are recycled when this returns.
+         *
+         * @param hold whether the client reads the 101 once and drops what came with it (ESP-IDF 4.4,
+         *             docs/protocol.md §5.12), so that its first frames must wait
+         */
+        void upgraded(Connection<?> connection, HttpRequestPacket request, Protocol protocol, byte[] response,
+                      boolean hold, Buffer early);
+    }
+
     /** The device paths and their protocols, side by side: a handful, compared as bytes. */
     private final String[] paths;
     private final Protocol[] protocols;
-    private final ClientContext clients;
+    private final Rejections rejections;
+    private final Handler handler;
 
-    WsUpgrade(Map<String, Protocol> paths, ClientContext clients) {
+    /**
+     * An add-on serving {@code paths} through {@code handler}.
+     *
+     * @param paths      device paths (exact, without query) and their protocols
+     * @param rejections where refused handshakes are counted and logged
+     * @param handler    what serves a valid upgrade on a device path
+     */
+    public WsUpgrade(Map<String, Protocol> paths, Rejections rejections, Handler handler) {
         this.paths = paths.keySet().toArray(String[]::new);
         this.protocols = new Protocol[this.paths.length];
         for (int i = 0; i < this.paths.length; i++) {
             this.protocols[i] = paths.get(this.paths[i]);
         }
-        this.clients = clients;
+        this.rejections = rejections;
+        this.handler = handler;
+    }
+
+    /** The native engine's add-on: valid upgrades become {@link Client}s of {@code clients}' fan-out. */
+    WsUpgrade(Map<String, Protocol> paths, ClientContext clients) {
+        this(paths, clients.rejections(), (connection, request, protocol, response, readsOnce, early) -> {
+            Client client = new Client(protocol, connection, clients);
+            leaveHttp(connection, client);
+            clients.fanout().join(client); // the connect frames wait in the client, to leave with the response
+            boolean hold = readsOnce && !clients.v1ConnectDelay().isZero();
+            client.open(response, hold);
+            if (hold) {
+                clients.timer().schedule(client::releaseHeld, clients.v1ConnectDelay().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            if (early != null && early.hasRemaining()) {
+                client.read(early); // a frame sent right behind the handshake, in the same read
+            }
+        });
     }
 
     /** The protocol served at {@code uri} (the request path, without query), or null. */
@@ -121,7 +172,7 @@ public final class WsUpgrade implements AddOn {
             String subprotocols = text(headers.getValue("Sec-WebSocket-Protocol"));
             String refusal = refusal(request, headers, toWebSocket, key, subprotocols);
             if (refusal != null) {
-                clients.rejections().rejected(refusal, connection);
+                rejections.rejected(refusal, connection);
                 respondAndClose(connection, Handshake.BAD_REQUEST);
                 return ctx.getStopAction();
             }
@@ -131,23 +182,13 @@ public final class WsUpgrade implements AddOn {
                 return ctx.getStopAction();
             }
             if (!isVersion13(headers.getValue("Sec-WebSocket-Version"))) {
-                clients.rejections().rejected("websocket-version", connection);
+                rejections.rejected("websocket-version", connection);
                 respondAndClose(connection, Handshake.VERSION_REQUIRED);
                 return ctx.getStopAction();
             }
             byte[] response = Handshake.accepted(key, subprotocol);
-            Client client = new Client(protocol, connection, clients);
-            leaveHttp(connection, client);
-            clients.fanout().open(client); // the connect frames wait in the client, to leave with the response
-            boolean hold = protocol == Protocol.V1 && !clients.v1ConnectDelay().isZero() && readsHandshakeOnce(headers);
-            client.open(response, hold);
-            if (hold) {
-                clients.timer().schedule(client::releaseHeld, clients.v1ConnectDelay().toNanos(), TimeUnit.NANOSECONDS);
-            }
-            Buffer early = content.getContent();
-            if (early != null && early.hasRemaining()) {
-                client.read(early); // a frame sent right behind the handshake, in the same read
-            }
+            boolean hold = protocol == Protocol.V1 && readsHandshakeOnce(headers);
+            handler.upgraded(connection, request, protocol, response, hold, content.getContent());
             recycle(content, request);
             return ctx.getStopAction();
         }
@@ -165,15 +206,16 @@ public final class WsUpgrade implements AddOn {
             content.recycle();
         }
 
-        /**
-         * Hands the connection's events to its client instead of the HTTP chain, and drops what
-         * the HTTP codec kept of it (request, response, keep-alive state).
-         */
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        private void leaveHttp(Connection connection, Client client) {
-            connection.setProcessor(client);
-            connection.getAttributes().clear();
-        }
+    }
+
+    /**
+     * Hands the connection's events to {@code processor} instead of the HTTP chain, and drops what
+     * the HTTP codec kept of it (request, response, keep-alive state).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static void leaveHttp(Connection connection, ConnectionProcessor processor) {
+        connection.setProcessor(processor);
+        connection.getAttributes().clear();
     }
 
     /*

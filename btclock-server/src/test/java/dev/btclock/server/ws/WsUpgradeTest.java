@@ -3,6 +3,7 @@ package dev.btclock.server.ws;
 import dev.btclock.core.Await;
 import dev.btclock.core.GoldenVectors;
 import dev.btclock.core.state.Change;
+import dev.btclock.server.engine.EngineContext;
 import dev.btclock.server.guard.FatalErrors;
 import dev.btclock.server.guard.InboundBudget;
 import dev.btclock.server.guard.Rejections;
@@ -22,6 +23,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static dev.btclock.server.ws.FrameReaderTest.concat;
 import static dev.btclock.server.ws.FrameReaderTest.frame;
@@ -48,12 +50,13 @@ class WsUpgradeTest {
 
     @BeforeEach
     void start() throws IOException {
-        supervisor = new ClientSupervisor(fanout, metrics, new WsSettings(256, 4096, Duration.ofSeconds(10),
+        supervisor = new ClientSupervisor(new EngineContext(fanout, metrics, new WsSettings(256, 4096, Duration.ofSeconds(10),
                 Duration.ofSeconds(25), Duration.ofSeconds(75), Duration.ZERO, Duration.ofMillis(500)),
-                new InboundBudget(1 << 20), new Rejections(Duration.ofMinutes(1)), FatalErrors.LOG_ONLY);
+                new InboundBudget(1 << 20), new Rejections(Duration.ofMinutes(1)), FatalErrors.LOG_ONLY, Ticker.SYSTEM,
+                Map.of()));
         http = new HttpServer();
         listener = new NetworkListener("test", "127.0.0.1", 0);
-        listener.registerAddOn(supervisor.upgrades());
+        supervisor.install(listener);
         http.addListener(listener);
         http.start();
     }
@@ -77,7 +80,7 @@ class WsUpgradeTest {
             assertEquals(GoldenVectors.hex(GoldenVectors.bytes("12")), GoldenVectors.hex(readFrame(in, 0x82)),
                     "the subscribe reply: the current height");
 
-            Client client = fanout.clients()[1][0]; // the only v2 client
+            Client client = (Client) fanout.recipients()[1][0]; // the only v2 client
             Connection<?> connection = client.connection();
             assertSame(client, connection.getProcessor(), "the client processes its connection's events");
             assertNotSame(listener.getFilterChain(), connection.getProcessor());
@@ -123,7 +126,7 @@ class WsUpgradeTest {
             assertEquals(before + 2, metrics.framesSent(Protocol.V1), "one frame counted per client");
 
             a.close();
-            Await.until("the closed client left the fan-out", Duration.ofSeconds(5), () -> fanout.clients()[0].length == 1);
+            Await.until("the closed client left the fan-out", Duration.ofSeconds(5), () -> fanout.recipients()[0].length == 1);
             fanout.publish(new Change.Block(870124, "00"));
             assertEquals("{\"block\":{\"height\":870124}}", new String(readFrame(b.getInputStream(), 0x81), StandardCharsets.UTF_8));
             assertEquals(before + 3, metrics.framesSent(Protocol.V1), "nothing counted for the client that left");

@@ -1,0 +1,315 @@
+package dev.btclock.server.tyrus;
+
+import dev.btclock.server.ws.ConnectionProcessor;
+import dev.btclock.server.ws.Protocol;
+import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.EmptyCompletionHandler;
+import org.glassfish.grizzly.WriteResult;
+import org.glassfish.grizzly.asyncqueue.AsyncQueueWriter;
+import org.glassfish.grizzly.asyncqueue.MessageCloner;
+import org.glassfish.grizzly.memory.Buffers;
+import org.glassfish.grizzly.nio.NIOConnection;
+import org.glassfish.tyrus.core.CloseReasons;
+import org.glassfish.tyrus.spi.CompletionHandler;
+import org.glassfish.tyrus.spi.Writer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One device connection under Tyrus: the server's transport beneath a Tyrus session. Grizzly hands
+ * it the connection's events ({@link ConnectionProcessor}); what the device sends goes to Tyrus's
+ * read handler, what Tyrus writes (frames already built by Tyrus) goes out through {@link #writer()}.
+ *
+ * <p><b>Writes.</b> The frames Tyrus writes while the session opens (its {@code onOpen}: the
+ * connect frames) wait and leave with the 101 in one write, or, for a client that reads the 101
+ * once and drops the rest (ESP-IDF 4.4), after {@code WS_V1_CONNECT_DELAY_MS} or its first bytes.
+ * Then every frame goes to Grizzly's write queue (written at once from the calling thread when the
+ * socket takes it). At most {@code WS_QUEUE_FRAMES} writes may be unfinished; one more ends the
+ * connection. The fan-out sends one message at a time per session (see
+ * {@code dev.btclock.server.jakarta}), so this is a safety net for pings and pongs.
+ *
+ * <p><b>Ends.</b> A close from Tyrus (after the closing handshake) closes the connection once its
+ * writes are out, or resets it after 2 s; {@link #terminate} resets it at once. Thread-safe.
+ */
+final class TyrusSocket extends ConnectionProcessor {
+
+    /** What devices send is small: one buffer per reading thread (Tyrus copies what it keeps). */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4096));
+    /** Reads per readiness event: a flooding client cannot hold a Grizzly thread for long. */
+    private static final int MAX_READS = 16;
+    /** How long a closing connection may take to write its last frames before it is reset. */
+    private static final Duration CLOSE_DEADLINE = Duration.ofSeconds(2);
+
+    private final Connection<?> connection;
+    private final SocketChannel channel;
+    private final Protocol protocol;
+    private final TyrusEngine engine;
+    private final Writer writer = new Writer() {
+        @Override
+        public void write(ByteBuffer buffer, CompletionHandler<ByteBuffer> completionHandler) {
+            TyrusSocket.this.write(buffer, completionHandler);
+        }
+
+        @Override
+        public void close() {
+            closeAfterFlush();
+        }
+    };
+    private volatile org.glassfish.tyrus.spi.Connection tyrus;
+
+    /** Frames waiting for the 101 to be written (opening) or for the hold to end; null once they left. Guarded by this. */
+    private List<Held> held = new ArrayList<>();
+    /** Whether frames are held after the 101 for a client that reads it once. Guarded by this. */
+    private boolean holding;
+    /** Writes handed to Grizzly and not finished. Guarded by this. */
+    private int unfinished;
+    /** Closed, terminated or failed: nothing more is written. Guarded by this. */
+    private boolean dead;
+
+    /** A frame Tyrus wrote before it could go out, and whom to tell when it has. */
+    private record Held(ByteBuffer frame, CompletionHandler<ByteBuffer> done) {
+    }
+
+    TyrusSocket(Connection<?> connection, Protocol protocol, TyrusEngine engine) {
+        this.connection = connection;
+        this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
+        this.protocol = protocol;
+        this.engine = engine;
+    }
+
+    /** What Tyrus writes its frames to. */
+    Writer writer() {
+        return writer;
+    }
+
+    /** The Tyrus connection created on this socket (after the session opened). */
+    void attach(org.glassfish.tyrus.spi.Connection connection) {
+        this.tyrus = connection;
+    }
+
+    /**
+     * Writes the 101 and, in the same write, the frames Tyrus wrote meanwhile; with {@code hold}
+     * the 101 leaves alone and the frames wait for {@link #releaseHeld}.
+     */
+    void open(byte[] response, boolean hold) {
+        if (!hold) {
+            flushHeld(response);
+            return;
+        }
+        synchronized (this) {
+            if (dead) {
+                return;
+            }
+            holding = true;
+            unfinished++;
+        }
+        send(Buffers.wrap(connection.getMemoryManager(), response), List.of());
+    }
+
+    /** Sends the frames held since {@link #open} with {@code hold}; nothing when none are held any more. */
+    void releaseHeld() {
+        synchronized (this) {
+            if (!holding) {
+                return;
+            }
+            holding = false;
+        }
+        flushHeld(null);
+    }
+
+    /**
+     * Sends {@code head} (or nothing) and the held frames, in batches until none is left, and only
+     * then lets frames go straight out: a frame Tyrus writes meanwhile is held and sent in order,
+     * never ahead of the 101. Grizzly's write queue keeps the order of the writes handed to it.
+     * Nothing is held while Grizzly or Tyrus are called (Tyrus calls the writer under its own lock).
+     */
+    private void flushHeld(byte[] head) {
+        byte[] first = head;
+        while (true) {
+            List<Held> batch;
+            synchronized (this) {
+                if (dead || held == null) {
+                    return;
+                }
+                if (held.isEmpty() && first == null) {
+                    held = null;
+                    return;
+                }
+                batch = held;
+                held = new ArrayList<>();
+                unfinished++;
+            }
+            send(concat(first, batch), batch);
+            first = null;
+        }
+    }
+
+    private void write(ByteBuffer frame, CompletionHandler<ByteBuffer> done) {
+        boolean overflow = false;
+        boolean refused = false;
+        synchronized (this) {
+            if (!dead && (held != null)) {
+                held.add(new Held(frame, done));
+                return;
+            }
+            if (!dead && unfinished >= engine.context().ws().queueFrames()) {
+                overflow = true;
+                dead = true;
+            }
+            if (dead) {
+                refused = true;
+            } else {
+                unfinished++;
+            }
+        }
+        if (refused) {
+            done.failed(new IOException("the connection is closed"));
+            if (overflow) {
+                engine.context().metrics().backpressureDrop(protocol);
+                terminate();
+            }
+            return;
+        }
+        send(Buffers.wrap(connection.getMemoryManager(), frame), List.of(new Held(frame, done)));
+    }
+
+    /** Hands {@code bytes} to Grizzly's write queue; tells each frame's handler when they are out. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void send(org.glassfish.grizzly.Buffer bytes, List<Held> frames) {
+        ((AsyncQueueWriter) writer(connection)).write(connection, null, bytes,
+                (org.glassfish.grizzly.CompletionHandler) new EmptyCompletionHandler<WriteResult<?, ?>>() {
+                    @Override
+                    public void completed(WriteResult<?, ?> result) {
+                        synchronized (TyrusSocket.this) {
+                            unfinished--;
+                        }
+                        for (Held h : frames) {
+                            h.done().completed(h.frame());
+                        }
+                    }
+
+                    @Override
+                    public void failed(Throwable error) {
+                        for (Held h : frames) {
+                            h.done().failed(error);
+                        }
+                        terminate();
+                    }
+                }, (MessageCloner) null);
+    }
+
+    private org.glassfish.grizzly.Buffer concat(byte[] head, List<Held> frames) {
+        int length = head == null ? 0 : head.length;
+        for (Held h : frames) {
+            length += h.frame().remaining();
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        if (head != null) {
+            System.arraycopy(head, 0, all, 0, head.length);
+            at = head.length;
+        }
+        for (Held h : frames) {
+            ByteBuffer f = h.frame().duplicate();
+            int n = f.remaining();
+            f.get(all, at, n);
+            at += n;
+        }
+        return Buffers.wrap(connection.getMemoryManager(), all);
+    }
+
+    /** Reads what the device sent and hands it to Tyrus, until the socket has nothing more for now. */
+    @Override
+    protected void readable(Connection<?> ignored) {
+        ByteBuffer buffer = READ_BUFFER.get();
+        for (int i = 0; i < MAX_READS; i++) {
+            buffer.clear();
+            int n;
+            try {
+                n = channel.read(buffer);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n < 0) {
+                terminate(); // the device is gone
+                return;
+            }
+            buffer.flip();
+            read(buffer);
+            if (n < buffer.capacity()) {
+                return;
+            }
+        }
+    }
+
+    /** Hands bytes from the device to Tyrus (which copies what it keeps). */
+    void read(ByteBuffer bytes) {
+        if (!bytes.hasRemaining()) {
+            return;
+        }
+        if (holding) {
+            releaseHeld(); // a client that speaks has read the handshake's response
+        }
+        org.glassfish.tyrus.spi.Connection t = tyrus;
+        if (t != null) {
+            t.getReadHandler().handle(bytes);
+        }
+    }
+
+    /** The TCP connection is gone: fail what waits and tell Tyrus, which closes the session (onClose). */
+    @Override
+    protected void closed() {
+        List<Held> dropped;
+        synchronized (this) {
+            dead = true;
+            dropped = held;
+            held = null;
+        }
+        if (dropped != null) {
+            for (Held h : dropped) {
+                h.done().failed(new IOException("the connection is closed"));
+            }
+        }
+        org.glassfish.tyrus.spi.Connection t = tyrus;
+        if (t != null) {
+            t.close(CloseReasons.CLOSED_ABNORMALLY.getCloseReason());
+        }
+    }
+
+    @Override
+    protected void fatal(Error error) {
+        engine.context().fatal().fatal(Thread.currentThread().getName(), error);
+    }
+
+    /** Closes the connection once Grizzly has written what it holds, or resets it after {@link #CLOSE_DEADLINE}. */
+    void closeAfterFlush() {
+        connection.closeSilently();
+        engine.later(this::terminate, CLOSE_DEADLINE);
+    }
+
+    /**
+     * Resets the TCP connection at once, dropping whatever is unsent: a device that stopped reading
+     * would otherwise keep the socket and its send buffer while the kernel probes a zero window.
+     */
+    void terminate() {
+        synchronized (this) {
+            dead = true;
+        }
+        engine.terminateLater(() -> {
+            if (!connection.isOpen()) {
+                return;
+            }
+            try {
+                channel.socket().setSoLinger(true, 0);
+            } catch (IOException | RuntimeException e) {
+                // already closed: nothing left to reset
+            }
+            connection.terminateSilently();
+        });
+    }
+}
