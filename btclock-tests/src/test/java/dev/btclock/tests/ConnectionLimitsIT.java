@@ -6,7 +6,9 @@ import dev.btclock.server.ServerAssembly;
 import dev.btclock.server.ServerConfig;
 import dev.btclock.server.ws.Protocol;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,7 +36,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * paths, silent and Slowloris connections, oversized request heads, dead peers, and pings from a
  * client whose queue is full.
  */
+@BothEngines
 class ConnectionLimitsIT {
+
+    @Parameter
+    String engine;
+
+    @BeforeEach
+    void useEngine() {
+        TestServer.useEngine(engine);
+    }
+
+    @AfterEach
+    void defaultEngine() {
+        TestServer.useEngine(null);
+    }
 
     private FakeMempoolServer mempool;
     private ServerAssembly server;

@@ -4,10 +4,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.btclock.core.Await;
 import dev.btclock.server.ServerAssembly;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,7 +45,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * where it matters (nothing of the input reflected), and after each test a device that has been
  * connected since the start must still get the next price.
  */
+@BothEngines
 class HostileInputIT {
+
+    @Parameter
+    String engine;
 
     private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
     private static FakeMempoolServer mempool;
@@ -52,16 +57,18 @@ class HostileInputIT {
     private static WsTestClient control;
     private static long price = 71_000;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation(injectArguments = true)
+    static void start(String engine) throws Exception {
+        TestServer.useEngine(engine);
         mempool = FakeMempoolServer.start();
         server = TestServer.startHealthy(mempool, Map.of("WS_MESSAGE_TIMEOUT_SECONDS", "2"));
         control = WsTestClient.connect(server.port(), "/ws");
         control.next(3);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws IOException {
+        TestServer.useEngine(null);
         control.close();
         server.close();
         mempool.close();
@@ -308,6 +315,19 @@ class HostileInputIT {
                     RawWebSocket ws = RawWebSocket.open(small.port(), "/api/v2/ws");
                     holders.add(ws);
                     ws.send(frame(0x02, new byte[i < 4 ? 8000 : 2000])); // 4 × 8000 + 8 × 2000 = 48,000 bytes
+                }
+                if (engine.equals("jsr356")) {
+                    // Tyrus keeps unfinished messages in buffers of its own, each bounded by
+                    // WS_MAX_MESSAGE_BYTES plus one read, not drawn from the budget: nothing is counted or
+                    // evicted, and the holders end at WS_MESSAGE_TIMEOUT_SECONDS (README, WebSocket engines).
+                    for (RawWebSocket ws : holders) {
+                        ws.expectAlive();
+                    }
+                    assertEquals(0, metricValue(small, "btclock_inbound_buffered_bytes"));
+                    device.sendBinary(dev.btclock.core.GoldenVectors.bytes("11"));
+                    assertEquals(dev.btclock.core.GoldenVectors.hex(dev.btclock.core.GoldenVectors.bytes("12")),
+                            dev.btclock.core.GoldenVectors.hex(device.next().payload()));
+                    return;
                 }
                 Await.until("all buffered", Duration.ofSeconds(5), () -> metricValue(small, "btclock_inbound_buffered_bytes") == 48000,
                         () -> metrics(small));

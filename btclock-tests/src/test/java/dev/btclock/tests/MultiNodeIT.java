@@ -6,6 +6,7 @@ import dev.btclock.server.ServerAssembly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ClientKillParams;
 import redis.clients.jedis.params.XAddParams;
@@ -27,7 +28,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mempool upstream: only the leader talks to the upstream, every node's devices get every change,
  * and leader loss, broker restarts and trims end with every client on the last published state.
  */
+@BothEngines
 class MultiNodeIT {
+
+    @Parameter
+    String engine;
+
+    @BeforeEach
+    void useEngine() {
+        TestServer.useEngine(engine);
+    }
+
+    @AfterEach
+    void defaultEngine() {
+        TestServer.useEngine(null);
+    }
 
     private RedisServerProcess redis;
     private FakeMempoolServer mempool;

@@ -120,13 +120,24 @@ class NostrPublishingIT {
 
     @Test
     void badKeyOrRelay_stopsTheStart_namingTheVariable_withoutEchoingTheKey() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.from(Map.of(
+        ConfigException e = assertThrows(ConfigException.class, () -> startWith(Map.of(
                 "PUBLISH_TO_NOSTR", "true", "NOSTR_PRIV", "nsec1notavalidkeyatallxxxxxxxxxxx", "NOSTR_RELAYS", "https://relay.example")));
         String all = String.join("\n", e.problems());
         assertTrue(all.contains("NOSTR_PRIV") && all.contains("NOSTR_RELAYS"), all);
         assertFalse(all.contains("notavalidkey"), all);
-        ConfigException missing = assertThrows(ConfigException.class, () -> ServerConfig.from(Map.of("PUBLISH_TO_NOSTR", "true")));
+        ConfigException missing = assertThrows(ConfigException.class, () -> startWith(Map.of("PUBLISH_TO_NOSTR", "true")));
         assertEquals(List.of("NOSTR_PRIV is required when PUBLISH_TO_NOSTR=true (64 hex digits or nsec1...)"), missing.problems());
+        ConfigException unknown = assertThrows(ConfigException.class, () -> startWith(Map.of("PUBLISHERS", "nostr,mqtt")));
+        assertTrue(unknown.problems().contains("unknown publisher \"mqtt\" (PUBLISHERS); available: nostr"), unknown.problems().toString());
+        assertTrue(unknown.problems().stream().anyMatch(p -> p.startsWith("NOSTR_PRIV")), "PUBLISHERS=nostr turns Nostr on like PUBLISH_TO_NOSTR");
+    }
+
+    /** Starts a server with {@code env} (the problems are found before any port is opened). */
+    private static void startWith(Map<String, String> env) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("LISTEN_ADDR", "127.0.0.1:0");
+        all.put("METRICS_ADDR", "off");
+        TestServer.start(ServerConfig.from(all)).close();
     }
 
     private String metrics() {

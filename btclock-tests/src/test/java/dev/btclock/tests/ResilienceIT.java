@@ -4,7 +4,9 @@ import dev.btclock.core.Await;
 import dev.btclock.server.ServerAssembly;
 import dev.btclock.server.ws.Protocol;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 import java.time.Duration;
 import java.util.Map;
@@ -14,7 +16,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What happens when the upstream, a client or the process misbehaves or goes away. */
+@BothEngines
 class ResilienceIT {
+
+    @Parameter
+    String engine;
+
+    @BeforeEach
+    void useEngine() {
+        TestServer.useEngine(engine);
+    }
+
+    @AfterEach
+    void defaultEngine() {
+        TestServer.useEngine(null);
+    }
 
     private FakeMempoolServer mempool;
     private ServerAssembly server;

@@ -40,17 +40,49 @@ public final class DeviceEndpoint extends Endpoint {
         session.setMaxIdleTimeout(0); // liveness is the pinger's: the container's idle timer costs a task per message
         SessionRecipient r = new SessionRecipient(session, protocol, owner, owner.terminatorFor(session));
         recipient = r;
+        int max = owner.settings().maxMessageBytes();
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) message -> {
             r.heard();
-            if (protocol == Protocol.V2) {
+            if (message.remaining() > max) {
+                tooBig(r);
+            } else if (protocol == Protocol.V2) {
                 byte[] bytes = new byte[message.remaining()];
                 message.get(bytes);
                 V2Codec.decode(bytes).ifPresent(request -> owner.fanout().request(r, request));
             }
         });
-        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) message -> r.heard());
+        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) message -> {
+            r.heard();
+            if (utf8Length(message, max) > max) {
+                tooBig(r);
+            }
+        });
         session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong -> r.heard());
         owner.opened(r);
+    }
+
+    /**
+     * A message longer than {@code WS_MAX_MESSAGE_BYTES} that the container let through (one
+     * frame: containers enforce the session's limit on fragmented messages only, or not at all):
+     * closed with 1009, as the native engine does.
+     */
+    private void tooBig(SessionRecipient r) {
+        owner.metrics().protocolError(1009);
+        r.finish();
+        owner.close(r, jakarta.websocket.CloseReason.CloseCodes.TOO_BIG.getCode(), "");
+    }
+
+    /** The UTF-8 length of {@code text}, counted exactly only when it could exceed {@code max}. */
+    private static int utf8Length(String text, int max) {
+        if (text.length() * 3L <= max) {
+            return text.length(); // at most 3 bytes per char: within the limit whatever it holds
+        }
+        int n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
     }
 
     @Override

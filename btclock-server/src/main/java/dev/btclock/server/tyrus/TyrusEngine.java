@@ -43,14 +43,21 @@ import java.util.concurrent.TimeUnit;
  * <p>What Tyrus does its own way: it parses the device's frames (a message longer than
  * {@code WS_MAX_MESSAGE_BYTES} closes the session, 1009 or 1011), answers pings, runs the closing
  * handshake, and keeps a message's unfinished frames in a per-session buffer of at most
- * {@code WS_MAX_MESSAGE_BYTES} plus a frame header, outside {@code INBOUND_BUDGET_BYTES} and without
- * {@code WS_MESSAGE_TIMEOUT_SECONDS} (a client trickling a message is reaped by its silence only).
+ * {@code WS_MAX_MESSAGE_BYTES} plus a frame header and one read, outside {@code INBOUND_BUDGET_BYTES}
+ * (the server follows the frames only to apply {@code WS_MESSAGE_TIMEOUT_SECONDS}).
  */
 final class TyrusEngine implements DeviceEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(TyrusEngine.class);
     /** The largest header a client frame of a bounded message has: 2 bytes, 8 of extended length, 4 of mask. */
     private static final int MAX_FRAME_HEADER_BYTES = 14;
+    /**
+     * What Tyrus may buffer per connection beyond a whole frame: its read handler holds the
+     * unparsed rest of earlier reads together with the next read (at most {@link TyrusSocket}'s read
+     * buffer), and fails the connection with 1011 when they do not fit. The message limit itself is
+     * enforced by the endpoints (1009).
+     */
+    private static final int READ_SLACK_BYTES = TyrusSocket.READ_BUFFER_BYTES;
     private static final byte[] BAD_REQUEST =
             "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     /** The socket whose session Tyrus is opening on this thread: {@code onOpen} runs inside {@code createConnection}. */
@@ -64,12 +71,16 @@ final class TyrusEngine implements DeviceEngine {
     private final ScheduledExecutorService timer;
     /** Runs terminations: ending a connection can report its end at once, on a thread that may hold the fan-out's lock. */
     private final ExecutorService closer;
+    /** Every open device connection, for the message deadline. */
+    private final java.util.Set<TyrusSocket> sockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Reports writes that Grizzly finished later (a device's backlog), so the next frames go out from here. */
+    private final ExecutorService sender;
 
     TyrusEngine(EngineContext context) {
         this.context = context;
         this.container = new DeviceContainer(context.ws().maxMessageBytes());
         this.engine = TyrusWebSocketEngine.builder(container)
-                .incomingBufferSize(context.ws().maxMessageBytes() + MAX_FRAME_HEADER_BYTES).build();
+                .incomingBufferSize(context.ws().maxMessageBytes() + MAX_FRAME_HEADER_BYTES + READ_SLACK_BYTES).build();
         this.endpoints = DeviceEndpoints.builder(context.fanout(), context.metrics()).settings(context.ws())
                 .ticker(context.ticker()).terminator(session -> {
                     TyrusSocket socket = OPENING.get();
@@ -77,6 +88,7 @@ final class TyrusEngine implements DeviceEngine {
                 }).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-jsr356-timer"));
         this.closer = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-jsr356-terminator"));
+        this.sender = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-jsr356-sender"));
         for (ServerEndpointConfig config : endpoints.configs()) {
             try {
                 engine.register(config, "");
@@ -94,6 +106,15 @@ final class TyrusEngine implements DeviceEngine {
     @Override
     public void start() {
         endpoints.start();
+        long timeout = context.ws().messageTimeout().toNanos();
+        timer.scheduleWithFixedDelay(context.fatal().guard("the jsr356 message deadline", () -> {
+            long now = context.ticker().nanoTime();
+            for (TyrusSocket s : sockets) {
+                if (s.closeIfOverdue(now, timeout)) {
+                    context.metrics().messageTimeout();
+                }
+            }
+        }), 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
@@ -105,6 +126,7 @@ final class TyrusEngine implements DeviceEngine {
     public void close() {
         endpoints.close();
         timer.shutdownNow();
+        sender.shutdownNow();
         closer.shutdown();
         try {
             closer.awaitTermination(2, TimeUnit.SECONDS);
@@ -127,6 +149,7 @@ final class TyrusEngine implements DeviceEngine {
             return;
         }
         TyrusSocket socket = new TyrusSocket(connection, protocol, this);
+        sockets.add(socket);
         WsUpgrade.leaveHttp(connection, socket);
         OPENING.set(socket);
         try {
@@ -161,6 +184,11 @@ final class TyrusEngine implements DeviceEngine {
         return r;
     }
 
+    /** A connection ended. */
+    void forget(TyrusSocket socket) {
+        sockets.remove(socket);
+    }
+
     EngineContext context() {
         return context;
     }
@@ -171,6 +199,15 @@ final class TyrusEngine implements DeviceEngine {
             timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             // closed: the server is stopping and ends every connection
+        }
+    }
+
+    /** Runs the completion of a write Grizzly finished later (on the selector thread) on the sender thread. */
+    void completeLater(Runnable completion) {
+        try {
+            sender.execute(context.fatal().guard("the jsr356 sender", completion));
+        } catch (RejectedExecutionException e) {
+            // closed: the connections are being ended, nothing more is sent
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.btclock.server.tyrus;
 
 import dev.btclock.server.ws.ConnectionProcessor;
+import dev.btclock.server.ws.MessageTimer;
 import dev.btclock.server.ws.Protocol;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.EmptyCompletionHandler;
@@ -31,15 +32,21 @@ import java.util.List;
  * Then every frame goes to Grizzly's write queue (written at once from the calling thread when the
  * socket takes it). At most {@code WS_QUEUE_FRAMES} writes may be unfinished; one more ends the
  * connection. The fan-out sends one message at a time per session (see
- * {@code dev.btclock.server.jakarta}), so this is a safety net for pings and pongs.
+ * {@code dev.btclock.server.jakarta}), so this is a safety net for pings and pongs. A control
+ * frame is reported written as soon as it is queued (see {@link #write}).
  *
  * <p><b>Ends.</b> A close from Tyrus (after the closing handshake) closes the connection once its
- * writes are out, or resets it after 2 s; {@link #terminate} resets it at once. Thread-safe.
+ * writes are out; once the server's close frame is written the device has 2 s to close before the
+ * connection is reset, whatever else it sends; {@link #terminate} resets it at once. A frame or
+ * message left unfinished for {@code WS_MESSAGE_TIMEOUT_SECONDS} closes the session with 1008
+ * ({@link #closeIfOverdue}), which Tyrus alone would never do. Thread-safe.
  */
 final class TyrusSocket extends ConnectionProcessor {
 
+    /** The most one read takes from the socket. */
+    static final int READ_BUFFER_BYTES = 4096;
     /** What devices send is small: one buffer per reading thread (Tyrus copies what it keeps). */
-    private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4096));
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(READ_BUFFER_BYTES));
     /** Reads per readiness event: a flooding client cannot hold a Grizzly thread for long. */
     private static final int MAX_READS = 16;
     /** How long a closing connection may take to write its last frames before it is reset. */
@@ -61,6 +68,10 @@ final class TyrusSocket extends ConnectionProcessor {
         }
     };
     private volatile org.glassfish.tyrus.spi.Connection tyrus;
+    /** Where the device's frames are: Tyrus has no deadline for an unfinished message. */
+    private final MessageTimer messages;
+    /** Whether the server sent its close frame (the closing handshake is on). */
+    private volatile boolean closing;
 
     /** Frames waiting for the 101 to be written (opening) or for the hold to end; null once they left. Guarded by this. */
     private List<Held> held = new ArrayList<>();
@@ -80,6 +91,7 @@ final class TyrusSocket extends ConnectionProcessor {
         this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
         this.protocol = protocol;
         this.engine = engine;
+        this.messages = new MessageTimer(engine.context().ws().maxMessageBytes(), engine.context().ticker());
     }
 
     /** What Tyrus writes its frames to. */
@@ -175,12 +187,36 @@ final class TyrusSocket extends ConnectionProcessor {
             }
             return;
         }
+        if (isClose(frame)) {
+            closing = true; // the device has CLOSE_DEADLINE to answer and close, whatever else it sends
+            engine.later(this::terminate, CLOSE_DEADLINE);
+        }
+        if (isControl(frame)) {
+            // Tyrus answers a ping with a blocking send on the reading thread (Basic.sendPong waits
+            // for its future, with no timeout): reported done once queued, a pong never holds a
+            // Grizzly thread hostage to a device that pings and stops reading. Nobody else waits for
+            // a control frame; its place in the write queue (behind at most the frame in flight,
+            // ahead of the session's queued data) is what matters.
+            send(Buffers.wrap(connection.getMemoryManager(), frame), List.of());
+            done.completed(frame);
+            return;
+        }
         send(Buffers.wrap(connection.getMemoryManager(), frame), List.of(new Held(frame, done)));
+    }
+
+    private static boolean isClose(ByteBuffer frame) {
+        return (frame.get(frame.position()) & 0x0F) == 0x8;
+    }
+
+    /** Whether {@code frame} (as Tyrus built it) is a control frame: close, ping or pong (RFC 6455 §5.5). */
+    private static boolean isControl(ByteBuffer frame) {
+        return (frame.get(frame.position()) & 0x08) != 0;
     }
 
     /** Hands {@code bytes} to Grizzly's write queue; tells each frame's handler when they are out. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void send(org.glassfish.grizzly.Buffer bytes, List<Held> frames) {
+        Thread writing = Thread.currentThread();
         ((AsyncQueueWriter) writer(connection)).write(connection, null, bytes,
                 (org.glassfish.grizzly.CompletionHandler) new EmptyCompletionHandler<WriteResult<?, ?>>() {
                     @Override
@@ -188,8 +224,16 @@ final class TyrusSocket extends ConnectionProcessor {
                         synchronized (TyrusSocket.this) {
                             unfinished--;
                         }
-                        for (Held h : frames) {
-                            h.done().completed(h.frame());
+                        if (frames.isEmpty()) {
+                            return;
+                        }
+                        if (Thread.currentThread() == writing) {
+                            done(frames); // written at once, inside write: the sender goes on
+                        } else {
+                            // Written later by Grizzly, on the selector thread as the socket drained: the
+                            // next frames are sent from the engine's sender thread, so that this thread
+                            // goes back to reading (a device's ping is answered before its backlog is out).
+                            engine.completeLater(() -> done(frames));
                         }
                     }
 
@@ -201,6 +245,12 @@ final class TyrusSocket extends ConnectionProcessor {
                         terminate();
                     }
                 }, (MessageCloner) null);
+    }
+
+    private static void done(List<Held> frames) {
+        for (Held h : frames) {
+            h.done().completed(h.frame());
+        }
     }
 
     private org.glassfish.grizzly.Buffer concat(byte[] head, List<Held> frames) {
@@ -255,15 +305,34 @@ final class TyrusSocket extends ConnectionProcessor {
         if (holding) {
             releaseHeld(); // a client that speaks has read the handshake's response
         }
+        messages.read(bytes);
         org.glassfish.tyrus.spi.Connection t = tyrus;
         if (t != null) {
             t.getReadHandler().handle(bytes);
         }
     }
 
+    /**
+     * Closes the session with 1008 (policy violation) when a frame or fragmented message of the
+     * device has been unfinished for longer than {@code timeoutNanos} ({@code WS_MESSAGE_TIMEOUT_SECONDS}).
+     *
+     * @return whether it was closed now
+     */
+    boolean closeIfOverdue(long nowNanos, long timeoutNanos) {
+        long since = messages.pendingSinceNanos();
+        org.glassfish.tyrus.spi.Connection t = tyrus;
+        if (since == 0 || nowNanos - since <= timeoutNanos || closing || t == null) {
+            return false;
+        }
+        t.close(new jakarta.websocket.CloseReason(jakarta.websocket.CloseReason.CloseCodes.VIOLATED_POLICY, ""));
+        return true;
+    }
+
     /** The TCP connection is gone: fail what waits and tell Tyrus, which closes the session (onClose). */
     @Override
     protected void closed() {
+        engine.forget(this);
+        messages.closed();
         List<Held> dropped;
         synchronized (this) {
             dead = true;
