@@ -4,6 +4,7 @@ import dev.btclock.core.Await;
 import dev.btclock.nostr.NostrEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
 
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exits 0 within 5 s of SIGTERM after closing clients with 1001, and refuses bad settings with
  * exit code 2 and a message naming the variable.
  */
+@BothEngines
 class ServerProcessIT {
 
+    @Parameter
+    String engine;
     private FakeMempoolServer mempool;
     private ServerProcess server;
     private Process process;
@@ -96,7 +100,7 @@ class ServerProcessIT {
     private void launchAgainstFakeMempool() throws Exception {
         mempool = FakeMempoolServer.start();
         server = ServerProcess.launch(Map.of("LISTEN_ADDR", "127.0.0.1:0", "METRICS_ADDR", "off",
-                "MEMPOOL_INSTANCE", mempool.baseUrl()));
+                "MEMPOOL_INSTANCE", mempool.baseUrl(), "WS_ENGINE", engine));
         process = server.process;
     }
 
@@ -104,6 +108,8 @@ class ServerProcessIT {
     void badSettings_stopTheStartWithExit2_namingTheVariable() throws Exception {
         assertRefused(Map.of("WS_QUEUE_FRAMES", "lots"), "WS_QUEUE_FRAMES must be a whole number");
         assertRefused(Map.of("UPSTREAM", "nope"), "UPSTREAM");
+        assertRefused(Map.of("WS_ENGINE", "netty"), "unknown WebSocket engine \"netty\" (WS_ENGINE); available: jsr356, native");
+        assertRefused(Map.of("PUBLISHERS", "mqtt"), "unknown publisher \"mqtt\" (PUBLISHERS); available: nostr");
     }
 
     @Test
