@@ -128,12 +128,24 @@ public final class ServerAssembly implements AutoCloseable {
      */
     public static ServerAssembly start(ServerConfig config, Plugins plugins, boolean jvmMetrics, FatalErrors fatal)
             throws IOException {
+        return start(config, plugins, jvmMetrics, fatal, Ticker.SYSTEM);
+    }
+
+    /**
+     * Starts with the given parts and the time source of the WebSocket layer (pings, idle reaping,
+     * unfinished messages, price re-pushes): tests drive it by hand.
+     *
+     * @throws ConfigException listing every bad setting of every part, before any port is opened
+     * @throws IOException     when a port cannot be bound
+     */
+    public static ServerAssembly start(ServerConfig config, Plugins plugins, boolean jvmMetrics, FatalErrors fatal,
+                                       Ticker ticker) throws IOException {
         ServerMetrics metrics = new ServerMetrics(jvmMetrics);
-        Fanout fanout = new Fanout(metrics, config.fanoutThreads(), Ticker.SYSTEM);
+        Fanout fanout = new Fanout(metrics, config.fanoutThreads(), ticker);
         InboundBudget budget = new InboundBudget(config.inboundBudgetBytes());
         Rejections rejections = new Rejections(Duration.ofMinutes(1));
         EngineContext engineContext = new EngineContext(fanout, metrics, config.ws(), budget, rejections, fatal,
-                Ticker.SYSTEM, config.settings());
+                ticker, config.settings());
         Parts parts = Parts.create(config, plugins, engineContext, metrics);
         LOG.info("upstream drivers available: {}; running {}. buses available: {}; using {} (BROKER). "
                         + "WebSocket engines available: {}; using {} (WS_ENGINE)",

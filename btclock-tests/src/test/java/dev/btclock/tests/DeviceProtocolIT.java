@@ -194,7 +194,11 @@ class DeviceProtocolIT {
 
     @Test
     void priceRepush_sendsAQuietPriceAgain_toV1AndToItsV2Subscribers() throws Exception {
-        try (ServerAssembly repushing = TestServer.startHealthy(mempool, Map.of("PRICE_REPUSH_SECONDS", "1"));
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        try (ServerAssembly repushing = TestServer.awaitHealthy(TestServer.start(
+                     // an idle timeout beyond the clock's jumps, which would otherwise make every device look silent
+                     TestServer.config(mempool, Map.of("PRICE_REPUSH_SECONDS", "600", "WS_IDLE_TIMEOUT_SECONDS", "86400")),
+                     now::get));
              WsTestClient v1 = WsTestClient.connect(repushing.port(), "/ws");
              WsTestClient v2 = WsTestClient.connect(repushing.port(), "/api/v2/ws")) {
             WsTestClient.Frame price = v1.next();
@@ -203,9 +207,12 @@ class DeviceProtocolIT {
             v2.sendBinary(bytes("15"));
             assertFrame("14-1", v2.next());
             WsTestClient.Frame usd = v2.next();
-            // Nothing changes upstream; the same frames come again.
+            // Nothing changes upstream; once the server's clock has moved past 600 s, the same frames come
+            // again (the wall clock stays far from it: this fails if the re-push reads any other clock).
+            now.addAndGet(java.time.Duration.ofSeconds(601).toNanos());
             assertEquals(hex(price.raw()), hex(v1.next().raw()));
             assertEquals(hex(usd.raw()), hex(v2.next().raw()));
+            now.addAndGet(java.time.Duration.ofSeconds(601).toNanos());
             assertEquals(hex(price.raw()), hex(v1.next().raw()));
         }
     }

@@ -60,6 +60,12 @@ public final class TestServer {
                 dev.btclock.bus.spi.Buses.installed(), false);
     }
 
+    /** Starts the production assembly with {@code config} and a WebSocket layer timed by {@code ticker}. */
+    public static ServerAssembly start(ServerConfig config, dev.btclock.server.ws.Ticker ticker) throws IOException {
+        return ServerAssembly.start(config, dev.btclock.server.Plugins.of(dev.btclock.upstream.spi.Drivers.installed(),
+                dev.btclock.bus.spi.Buses.installed()), false, dev.btclock.server.guard.FatalErrors.LOG_ONLY, ticker);
+    }
+
     /** Waits until {@code server} is healthy and has a USD price. */
     public static ServerAssembly awaitHealthy(ServerAssembly server) {
         Await.until("server healthy", Duration.ofSeconds(15), () -> server.health().healthy()
