@@ -4,7 +4,8 @@
 # Builds the load generator, the three reference servers and the BTClock bench launcher, runs the
 # generator against each server REPS times per N (waiting for an idle machine before each run), and
 # prints the tables (median (min–max)) with the machine and the JVM flags used.
-#   SERVERS  default "floor node go java17 java25"; java25-aot: JDK 25 with an AOT cache trained first
+#   SERVERS  default "floor node go java17 java25"; java25-aot: JDK 25 with an AOT cache trained first;
+#            java17-jsr356: the server with WS_ENGINE=jsr356 (Jakarta WebSocket endpoints on Tyrus)
 #   NS       default "19000" (the file limit here is 20000 per process)
 #   REPS     default 3
 #   generator flags, e.g. the v2 variant: bench/run.sh "java17 java25" 19000 3 -v2 -ws-path /api/v2/ws

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-one.sh SERVER N REP [extra generator flags...]
-#   SERVER: go | go-wpool | node | node-preframe | floor | floor2 | java17 | java25 | java25-aot
+#   SERVER: go | go-wpool | node | node-preframe | floor | floor2 | java17 | java17-jsr356 | java25 | java25-aot
+#   java17-jsr356: java17 with WS_ENGINE=jsr356 (the Jakarta WebSocket endpoints on Tyrus)
 #   java*: the BTClock server's bench launcher (btclock-tests, dev.btclock.tests.bench.BenchServer) on the
 #   class path in $BENCH_CP, with the JVM flags in $JVM_FLAGS; java25 uses $JAVA25_HOME;
 #   java25-aot also the AOT cache $BENCH_AOT and the jar class path $BENCH_AOT_CP (build.sh build_aot_cache).
@@ -19,6 +20,8 @@ case $SERVER in
   floor)         PORT=8082; "$HERE/servers/c-floor/floor" -p $PORT -t 1 >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   floor2)        PORT=8082; "$HERE/servers/c-floor/floor" -p $PORT -t 2 >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   java17)        PORT=8090; LISTEN_ADDR=127.0.0.1:$PORT "${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java" $JVM_FLAGS \
+                   -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
+  java17-jsr356) PORT=8090; WS_ENGINE=jsr356 LISTEN_ADDR=127.0.0.1:$PORT "${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java" $JVM_FLAGS \
                    -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   java25)        PORT=8090; LISTEN_ADDR=127.0.0.1:$PORT "${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" $JVM_FLAGS \
                    -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
