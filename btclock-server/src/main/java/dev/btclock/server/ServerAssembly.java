@@ -1,6 +1,5 @@
 package dev.btclock.server;
 
-import dev.btclock.bus.spi.BusConfig;
 import dev.btclock.bus.spi.BusProvider;
 import dev.btclock.bus.spi.EventBus;
 import dev.btclock.core.config.ConfigException;
@@ -20,13 +19,11 @@ import dev.btclock.server.http.HealthCheck;
 import dev.btclock.server.http.MetricsHandler;
 import dev.btclock.server.http.NodeHealth;
 import dev.btclock.server.metrics.ServerMetrics;
-import dev.btclock.server.publish.PublisherContext;
 import dev.btclock.server.publish.Publishers;
 import dev.btclock.server.ws.Fanout;
 import dev.btclock.server.ws.PriceRepush;
 import dev.btclock.server.ws.Protocol;
 import dev.btclock.server.ws.Ticker;
-import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.failover.Upstreams;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import dev.btclock.upstream.spi.UpstreamDriverProvider;
@@ -37,8 +34,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The server, assembled from its {@link Plugins}: the upstream driver, the bus, the WebSocket
@@ -71,7 +66,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final PriceRepush repush;
     private volatile boolean closed;
 
-    private ServerAssembly(ServerConfig config, Parts parts, ServerMetrics metrics, Fanout fanout, InboundBudget budget,
+    private ServerAssembly(ServerConfig config, ServerParts parts, ServerMetrics metrics, Fanout fanout, InboundBudget budget,
                            Rejections rejections, FatalErrors fatal, UpstreamRole upstream) {
         this.config = config;
         this.metrics = metrics;
@@ -79,9 +74,9 @@ public final class ServerAssembly implements AutoCloseable {
         this.budget = budget;
         this.rejections = rejections;
         this.fatal = fatal;
-        this.bus = parts.bus;
-        this.engine = parts.engine;
-        this.publishers = parts.publishers;
+        this.bus = parts.bus();
+        this.engine = parts.engine();
+        this.publishers = parts.publishers();
         this.upstream = upstream;
         this.headerDeadline = new HeaderDeadline(config.headerTimeout(), fatal);
         this.port = new DevicePort(fatal);
@@ -146,12 +141,12 @@ public final class ServerAssembly implements AutoCloseable {
         Rejections rejections = new Rejections(Duration.ofMinutes(1));
         EngineContext engineContext = new EngineContext(fanout, metrics, config.ws(), budget, rejections, fatal,
                 ticker, config.settings());
-        Parts parts = Parts.create(config, plugins, engineContext, metrics);
+        ServerParts parts = ServerParts.create(config, plugins, engineContext, metrics);
         LOG.info("upstream drivers available: {}; running {}. buses available: {}; using {} (BROKER). "
                         + "WebSocket engines available: {}; using {} (WS_ENGINE)",
-                plugins.drivers().names(), parts.driver.drivers().stream().map(UpstreamDriver::name).toList(),
+                plugins.drivers().names(), parts.driver().drivers().stream().map(UpstreamDriver::name).toList(),
                 plugins.buses().names(), config.broker(), plugins.engines().names(), config.engine());
-        UpstreamRole upstream = new UpstreamRole(parts.bus, metrics, parts.driver,
+        UpstreamRole upstream = new UpstreamRole(parts.bus(), metrics, parts.driver(),
                 () -> Upstreams.supervisor(config.settings(), plugins.drivers(), Clock.systemUTC()), Clock.systemUTC());
         ServerAssembly a = new ServerAssembly(config, parts, metrics, fanout, budget, rejections, fatal, upstream);
         try {
@@ -161,45 +156,6 @@ public final class ServerAssembly implements AutoCloseable {
             throw e;
         }
         return a;
-    }
-
-    /** The parts picked by name; all or none (every problem of every part is reported together). */
-    private record Parts(EventBus bus, UpstreamSupervisor driver, DeviceEngine engine, Publishers publishers) {
-
-        static Parts create(ServerConfig config, Plugins plugins, EngineContext engineContext, ServerMetrics metrics) {
-            List<String> problems = new ArrayList<>();
-            List<AutoCloseable> made = new ArrayList<>();
-            EventBus bus = attempt(problems, made, () -> plugins.buses().find(config.broker())
-                    .create(BusConfig.from(config.settings())));
-            UpstreamSupervisor driver = attempt(problems, made,
-                    () -> Upstreams.supervisor(config.settings(), plugins.drivers(), Clock.systemUTC()));
-            DeviceEngine engine = attempt(problems, made, () -> plugins.engines().find(config.engine()).create(engineContext));
-            Publishers publishers = attempt(problems, made, () -> Publishers.create(plugins.publishers(),
-                    new PublisherContext(config.settings(), metrics, Clock.systemUTC())));
-            if (!problems.isEmpty()) {
-                for (AutoCloseable c : made) {
-                    try {
-                        c.close();
-                    } catch (Exception e) {
-                        LOG.debug("closing a part after a configuration error", e);
-                    }
-                }
-                throw new ConfigException(problems);
-            }
-            return new Parts(bus, driver, engine, publishers);
-        }
-
-        private static <T extends AutoCloseable> T attempt(List<String> problems, List<AutoCloseable> made,
-                                                           java.util.function.Supplier<T> create) {
-            try {
-                T part = create.get();
-                made.add(part);
-                return part;
-            } catch (ConfigException e) {
-                problems.addAll(e.problems());
-                return null;
-            }
-        }
     }
 
     private void startAll() throws IOException {

@@ -18,7 +18,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 /**
  * The layering of the libraries, checked on their compiled classes: core depends on nothing of the
  * project; an SPI depends only on core; a driver or a bus implementation only on its SPI and core,
- * never on another implementation; only the server reads the environment.
+ * never on another implementation; only the server reads the environment; the portable device
+ * endpoints use the Jakarta WebSocket API only, and the server names no engine.
  */
 class ArchitectureTest {
 
@@ -57,6 +58,25 @@ class ArchitectureTest {
     @Test
     void nostr_dependsOnlyOnCore() {
         onlyOnItselfAnd("dev.btclock.nostr..", "dev.btclock.core..");
+    }
+
+    @Test
+    void thePortableEndpoints_useTheStandardApiOnly_andTheFanoutKnowsNoEngine() {
+        // DeviceEndpoints must deploy into any Jakarta WebSocket container: no Tyrus, no Grizzly.
+        noClasses().that().resideInAPackage("dev.btclock.server.jakarta..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.glassfish..", "dev.btclock.server.tyrus..")
+                .check(PRODUCTION);
+        // The fan-out serves Recipients of any engine; it reaches into no connection's internals.
+        noClasses().that().haveFullyQualifiedName("dev.btclock.server.ws.Fanout")
+                .should().dependOnClassesThat().resideInAnyPackage("org.glassfish..", "dev.btclock.server.jakarta..",
+                        "dev.btclock.server.tyrus..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.btclock.server.ws.Client")
+                .check(PRODUCTION);
+        // Engines are plugins: the assembly picks them by name and never names one.
+        noClasses().that().resideInAPackage("dev.btclock.server")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.btclock.server.tyrus..", "dev.btclock.server.jakarta..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.btclock.server.ws.ClientSupervisor")
+                .check(PRODUCTION);
     }
 
     @Test
