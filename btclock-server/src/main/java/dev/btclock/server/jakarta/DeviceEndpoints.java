@@ -179,7 +179,7 @@ public final class DeviceEndpoints implements AutoCloseable {
                         metrics.idleClosed();
                         s.end(CloseReason.CloseCodes.GOING_AWAY.getCode(), "idle");
                     }
-                } else if ((s.hashCode() & Integer.MAX_VALUE) % slices == slice) {
+                } else if (s.order % slices == slice) {
                     s.ping();
                 }
             }

@@ -31,6 +31,10 @@ final class SessionRecipient implements Recipient {
     /** Each sending thread's last text frame and its payload as a String: a broadcast decodes it once, not once per session. */
     private static final ThreadLocal<Object[]> TEXT = ThreadLocal.withInitial(() -> new Object[2]);
     private static final ByteBuffer NO_PAYLOAD = ByteBuffer.allocate(0);
+    private static final AtomicInteger CREATED = new AtomicInteger();
+
+    /** Creation order (never negative), which spreads the pings over their interval. */
+    final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
 
     private final Session session;
     private final Protocol protocol;

@@ -120,7 +120,7 @@ final class TyrusSocket extends ConnectionProcessor {
             holding = true;
             unfinished++;
         }
-        send(Buffers.wrap(connection.getMemoryManager(), response), List.of());
+        send(Buffers.wrap(connection.getMemoryManager(), response), List.of(), false);
     }
 
     /** Sends the frames held since {@link #open} with {@code hold}; nothing when none are held any more. */
@@ -135,29 +135,25 @@ final class TyrusSocket extends ConnectionProcessor {
     }
 
     /**
-     * Sends {@code head} (or nothing) and the held frames, in batches until none is left, and only
-     * then lets frames go straight out: a frame Tyrus writes meanwhile is held and sent in order,
-     * never ahead of the 101. Grizzly's write queue keeps the order of the writes handed to it.
-     * Nothing is held while Grizzly or Tyrus are called (Tyrus calls the writer under its own lock).
+     * Sends {@code head} (or nothing) and every held frame in one write, and from then on lets
+     * frames go straight out. The write is handed to Grizzly under this socket's lock, so that a
+     * frame Tyrus writes meanwhile waits for it and never overtakes the 101; its completion is
+     * reported from the engine's sender thread, never from here, so that nothing calls back into
+     * Tyrus under the lock (Tyrus calls the writer under its own) and the thread that opened the
+     * session does not go on to send the session's backlog.
      */
     private void flushHeld(byte[] head) {
-        byte[] first = head;
-        while (true) {
-            List<Held> batch;
-            synchronized (this) {
-                if (dead || held == null) {
-                    return;
-                }
-                if (held.isEmpty() && first == null) {
-                    held = null;
-                    return;
-                }
-                batch = held;
-                held = new ArrayList<>();
-                unfinished++;
+        synchronized (this) {
+            if (dead || held == null) {
+                return;
             }
-            send(concat(first, batch), batch);
-            first = null;
+            List<Held> batch = held;
+            held = null;
+            if (batch.isEmpty() && head == null) {
+                return;
+            }
+            unfinished++;
+            send(concat(head, batch), batch, true);
         }
     }
 
@@ -197,11 +193,11 @@ final class TyrusSocket extends ConnectionProcessor {
             // Grizzly thread hostage to a device that pings and stops reading. Nobody else waits for
             // a control frame; its place in the write queue (behind at most the frame in flight,
             // ahead of the session's queued data) is what matters.
-            send(Buffers.wrap(connection.getMemoryManager(), frame), List.of());
+            send(Buffers.wrap(connection.getMemoryManager(), frame), List.of(), false);
             done.completed(frame);
             return;
         }
-        send(Buffers.wrap(connection.getMemoryManager(), frame), List.of(new Held(frame, done)));
+        send(Buffers.wrap(connection.getMemoryManager(), frame), List.of(new Held(frame, done)), false);
     }
 
     private static boolean isClose(ByteBuffer frame) {
@@ -213,10 +209,15 @@ final class TyrusSocket extends ConnectionProcessor {
         return (frame.get(frame.position()) & 0x08) != 0;
     }
 
-    /** Hands {@code bytes} to Grizzly's write queue; tells each frame's handler when they are out. */
+    /**
+     * Hands {@code bytes} to Grizzly's write queue; tells each frame's handler when they are out:
+     * at once when Grizzly wrote them inside this call (unless {@code deferred}), else from the
+     * engine's sender thread.
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void send(org.glassfish.grizzly.Buffer bytes, List<Held> frames) {
+    private void send(org.glassfish.grizzly.Buffer bytes, List<Held> frames, boolean deferred) {
         Thread writing = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
         ((AsyncQueueWriter) writer(connection)).write(connection, null, bytes,
                 (org.glassfish.grizzly.CompletionHandler) new EmptyCompletionHandler<WriteResult<?, ?>>() {
                     @Override
@@ -227,11 +228,11 @@ final class TyrusSocket extends ConnectionProcessor {
                         if (frames.isEmpty()) {
                             return;
                         }
-                        if (Thread.currentThread() == writing) {
+                        if (!deferred && Thread.currentThread() == writing && !returned.get()) {
                             done(frames); // written at once, inside write: the sender goes on
                         } else {
-                            // Written later by Grizzly, on the selector thread as the socket drained: the
-                            // next frames are sent from the engine's sender thread, so that this thread
+                            // Written later by Grizzly, on a selector thread as the socket drained: the
+                            // next frames are sent from the engine's sender thread, so that the selector
                             // goes back to reading (a device's ping is answered before its backlog is out).
                             engine.completeLater(() -> done(frames));
                         }
@@ -245,6 +246,7 @@ final class TyrusSocket extends ConnectionProcessor {
                         terminate();
                     }
                 }, (MessageCloner) null);
+        returned.set(true);
     }
 
     private static void done(List<Held> frames) {
