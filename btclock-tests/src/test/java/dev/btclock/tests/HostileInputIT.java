@@ -333,10 +333,15 @@ class HostileInputIT {
                         () -> metrics(small));
                 // Four more large ones: the third brings the total to 72,000, over 65,536, and the largest
                 // holders are closed until it is a tenth under the budget (two of 8,000: 56,000); the fourth fits.
+                // One at a time: the server reads its connections on two threads, and two messages read at
+                // once would be weighed against the budget together.
                 for (int i = 0; i < 4; i++) {
                     RawWebSocket ws = RawWebSocket.open(small.port(), "/api/v2/ws");
                     holders.add(ws);
                     ws.send(frame(0x02, new byte[8000]));
+                    double buffered = i < 2 ? 48000 + 8000 * (i + 1) : i == 2 ? 56000 : 64000;
+                    Await.until("holder " + (12 + i) + " counted", Duration.ofSeconds(5),
+                            () -> metricValue(small, "btclock_inbound_buffered_bytes") == buffered, () -> metrics(small));
                 }
                 Await.until("evicted", Duration.ofSeconds(5), () -> metricValue(small, "btclock_inbound_buffered_bytes") == 64000
                         && metricValue(small, "btclock_inbound_evictions_total{kind=\"websocket\"}") == 2, () -> metrics(small));

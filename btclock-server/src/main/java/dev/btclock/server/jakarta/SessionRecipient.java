@@ -186,11 +186,16 @@ final class SessionRecipient implements Recipient {
         }
     }
 
+    /**
+     * A send failed. On a session that is closing or closed that is expected (its closing handshake
+     * is the container's, and ending the connection now could destroy the close frame on its way):
+     * the frames are let go. On an open session the connection is broken: it is ended.
+     */
     private void failed(Throwable error) {
         synchronized (this) {
             sending = false;
         }
-        if (finish()) {
+        if (finish() && session.isOpen()) {
             owner.failed(this, error);
         }
     }

@@ -72,6 +72,8 @@ final class TyrusSocket extends ConnectionProcessor {
     private final MessageTimer messages;
     /** Whether the server sent its close frame (the closing handshake is on). */
     private volatile boolean closing;
+    /** The closing handshake is over: the sending side is (being) shut, reads are dropped. Guarded by this. */
+    private volatile boolean draining;
 
     /** Frames waiting for the 101 to be written (opening) or for the hold to end; null once they left. Guarded by this. */
     private List<Held> held = new ArrayList<>();
@@ -288,8 +290,18 @@ final class TyrusSocket extends ConnectionProcessor {
                 n = -1;
             }
             if (n < 0) {
-                terminate(); // the device is gone
+                if (draining) {
+                    connection.closeSilently(); // both sides said goodbye: a plain close
+                } else {
+                    terminate(); // the device is gone
+                }
                 return;
+            }
+            if (draining) {
+                if (n < buffer.capacity()) {
+                    return; // after the closing handshake: read and dropped
+                }
+                continue;
             }
             buffer.flip();
             read(buffer);
@@ -357,10 +369,37 @@ final class TyrusSocket extends ConnectionProcessor {
         engine.context().fatal().fatal(Thread.currentThread().getName(), error);
     }
 
-    /** Closes the connection once Grizzly has written what it holds, or resets it after {@link #CLOSE_DEADLINE}. */
+    /**
+     * The closing handshake is over for Tyrus: once Grizzly has written what it holds (the close
+     * frame last), the sending side is shut (FIN) and whatever the device still sends is read and
+     * dropped until it closes too; closing at once with unread bytes would reset the connection,
+     * which can destroy the close frame on its way. Reset after {@link #CLOSE_DEADLINE} regardless.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     void closeAfterFlush() {
-        connection.closeSilently();
+        synchronized (this) {
+            if (draining) {
+                return;
+            }
+            draining = true;
+        }
         engine.later(this::terminate, CLOSE_DEADLINE);
+        ((AsyncQueueWriter) writer(connection)).write(connection, null, Buffers.wrap(connection.getMemoryManager(), new byte[0]),
+                (org.glassfish.grizzly.CompletionHandler) new EmptyCompletionHandler<WriteResult<?, ?>>() {
+                    @Override
+                    public void completed(WriteResult<?, ?> result) {
+                        try {
+                            channel.shutdownOutput();
+                        } catch (IOException e) {
+                            terminate();
+                        }
+                    }
+
+                    @Override
+                    public void failed(Throwable error) {
+                        terminate();
+                    }
+                }, (MessageCloner) null);
     }
 
     /**
