@@ -107,11 +107,13 @@ final class TyrusEngine implements DeviceEngine {
     public void start() {
         endpoints.start();
         long timeout = context.ws().messageTimeout().toNanos();
-        timer.scheduleWithFixedDelay(context.fatal().guard("the jsr356 message deadline", () -> {
+        timer.scheduleWithFixedDelay(context.fatal().guard("the jsr356 deadlines", () -> {
             long now = context.ticker().nanoTime();
             for (TyrusSocket s : sockets) {
                 if (s.closeIfOverdue(now, timeout)) {
                     context.metrics().messageTimeout();
+                } else {
+                    s.terminateIfClosingTooLong(now);
                 }
             }
         }), 1, 1, TimeUnit.SECONDS);

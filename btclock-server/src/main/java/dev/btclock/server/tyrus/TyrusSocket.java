@@ -70,8 +70,8 @@ final class TyrusSocket extends ConnectionProcessor {
     private volatile org.glassfish.tyrus.spi.Connection tyrus;
     /** Where the device's frames are: Tyrus has no deadline for an unfinished message. */
     private final MessageTimer messages;
-    /** Whether the server sent its close frame (the closing handshake is on). */
-    private volatile boolean closing;
+    /** When the server sent its close frame (a {@link dev.btclock.server.ws.Ticker} value, never 0), or 0. */
+    private volatile long closingSinceNanos;
     /** The closing handshake is over: the sending side is (being) shut, reads are dropped. Guarded by this. */
     private volatile boolean draining;
 
@@ -185,9 +185,9 @@ final class TyrusSocket extends ConnectionProcessor {
             }
             return;
         }
-        if (isClose(frame)) {
-            closing = true; // the device has CLOSE_DEADLINE to answer and close, whatever else it sends
-            engine.later(this::terminate, CLOSE_DEADLINE);
+        if (isClose(frame) && closingSinceNanos == 0) {
+            // the device has CLOSE_DEADLINE to answer and close, whatever else it sends
+            closingSinceNanos = engine.context().ticker().nanoTime() | 1;
         }
         if (isControl(frame)) {
             // Tyrus answers a ping with a blocking send on the reading thread (Basic.sendPong waits
@@ -335,7 +335,7 @@ final class TyrusSocket extends ConnectionProcessor {
     boolean closeIfOverdue(long nowNanos, long timeoutNanos) {
         long since = messages.pendingSinceNanos();
         org.glassfish.tyrus.spi.Connection t = tyrus;
-        if (since == 0 || nowNanos - since <= timeoutNanos || closing || t == null) {
+        if (since == 0 || nowNanos - since <= timeoutNanos || closingSinceNanos != 0 || t == null) {
             return false;
         }
         t.close(new jakarta.websocket.CloseReason(jakarta.websocket.CloseReason.CloseCodes.VIOLATED_POLICY, ""));
@@ -373,7 +373,8 @@ final class TyrusSocket extends ConnectionProcessor {
      * The closing handshake is over for Tyrus: once Grizzly has written what it holds (the close
      * frame last), the sending side is shut (FIN) and whatever the device still sends is read and
      * dropped until it closes too; closing at once with unread bytes would reset the connection,
-     * which can destroy the close frame on its way. Reset after {@link #CLOSE_DEADLINE} regardless.
+     * which can destroy the close frame on its way. Reset {@link #CLOSE_DEADLINE} after the server's
+     * close frame regardless ({@link #terminateIfClosingTooLong}).
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     void closeAfterFlush() {
@@ -382,8 +383,10 @@ final class TyrusSocket extends ConnectionProcessor {
                 return;
             }
             draining = true;
+            if (closingSinceNanos == 0) {
+                closingSinceNanos = engine.context().ticker().nanoTime() | 1;
+            }
         }
-        engine.later(this::terminate, CLOSE_DEADLINE);
         ((AsyncQueueWriter) writer(connection)).write(connection, null, Buffers.wrap(connection.getMemoryManager(), new byte[0]),
                 (org.glassfish.grizzly.CompletionHandler) new EmptyCompletionHandler<WriteResult<?, ?>>() {
                     @Override
@@ -400,6 +403,26 @@ final class TyrusSocket extends ConnectionProcessor {
                         terminate();
                     }
                 }, (MessageCloner) null);
+    }
+
+    /**
+     * Resets a connection whose closing handshake began more than {@link #CLOSE_DEADLINE} ago: the
+     * device did not read the close frame, or did not close after it.
+     *
+     * @return whether it was reset now
+     */
+    boolean terminateIfClosingTooLong(long nowNanos) {
+        long since = closingSinceNanos;
+        if (since == 0 || nowNanos - since <= CLOSE_DEADLINE.toNanos()) {
+            return false;
+        }
+        synchronized (this) {
+            if (dead) {
+                return false;
+            }
+        }
+        terminate();
+        return true;
     }
 
     /**
