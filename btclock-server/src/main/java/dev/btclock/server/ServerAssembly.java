@@ -135,7 +135,7 @@ public final class ServerAssembly implements AutoCloseable {
      */
     public static ServerAssembly start(ServerConfig config, Plugins plugins, boolean jvmMetrics, FatalErrors fatal,
                                        Ticker ticker) throws IOException {
-        ServerMetrics metrics = new ServerMetrics(jvmMetrics);
+        ServerMetrics metrics = new ServerMetrics(jvmMetrics, ticker);
         Fanout fanout = new Fanout(metrics, config.fanoutThreads(), ticker);
         InboundBudget budget = new InboundBudget(config.inboundBudgetBytes());
         Rejections rejections = new Rejections(Duration.ofMinutes(1));

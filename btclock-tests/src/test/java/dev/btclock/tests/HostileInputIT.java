@@ -278,7 +278,7 @@ class HostileInputIT {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aFragmentedMessageNeverFinished_isClosedWith1008AtTheMessageTimeout() throws Exception {
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
         try (FakeMempoolServer fake = FakeMempoolServer.start();
@@ -313,7 +313,7 @@ class HostileInputIT {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aClientThatNeverClosesAfterTheServersCloseFrame_isResetSoonAfter_howeverMuchItPings() throws Exception {
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
         try (FakeMempoolServer fake = FakeMempoolServer.start();

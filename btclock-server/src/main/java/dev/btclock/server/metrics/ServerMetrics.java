@@ -2,6 +2,7 @@ package dev.btclock.server.metrics;
 
 import dev.btclock.nostr.RelayStats;
 import dev.btclock.server.ws.Protocol;
+import dev.btclock.server.ws.Ticker;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.UpstreamDriver;
@@ -44,12 +45,24 @@ public final class ServerMetrics {
     private final Counter messageTimeouts;
     private final Counter inboundEvictions;
 
+    /** The time source of the queue-depth windows. */
+    private final Ticker ticker;
+
     /** Registers every metric; JVM metrics too when {@code jvm} is true (once per process). */
     public ServerMetrics(boolean jvm) {
+        this(jvm, Ticker.SYSTEM);
+    }
+
+    /**
+     * Registers every metric, with the queue-depth windows timed by {@code ticker} (the WebSocket
+     * layer's clock); JVM metrics too when {@code jvm} is true (once per process).
+     */
+    public ServerMetrics(boolean jvm, Ticker ticker) {
+        this.ticker = ticker;
         for (Protocol p : Protocol.values()) {
             framesSent.put(p, new LongAdder());
             drops.put(p, new LongAdder());
-            queuePeaks.put(p, new PeakWindow());
+            queuePeaks.put(p, new PeakWindow(ticker.nanoTime()));
         }
         CounterWithCallback.builder().name("btclock_ws_frames_sent_total")
                 .help("WebSocket frames handed to the network, by protocol").labelNames("proto")
@@ -61,7 +74,7 @@ public final class ServerMetrics {
                 .register(registry);
         GaugeWithCallback.builder().name("btclock_ws_client_send_queue_depth")
                 .help("Deepest per-client send queue seen over the last 5 s, by protocol").labelNames("proto")
-                .callback(cb -> queuePeaks.forEach((p, w) -> cb.call(w.peak(System.nanoTime()), p.label())))
+                .callback(cb -> queuePeaks.forEach((p, w) -> cb.call(w.peak(ticker.nanoTime()), p.label())))
                 .register(registry);
         upstreamEvents = Counter.builder().name("btclock_upstream_events_total")
                 .help("Events received from the upstream, by kind").labelNames("kind").register(registry);
@@ -255,7 +268,12 @@ public final class ServerMetrics {
 
     /** A client's queue depth after an enqueue. */
     public void queueDepth(Protocol p, int depth) {
-        queuePeaks.get(p).record(depth, System.nanoTime());
+        queuePeaks.get(p).record(depth, ticker.nanoTime());
+    }
+
+    /** What {@code btclock_ws_client_send_queue_depth} reports now: the deepest queue of the last 5 to 10 s. */
+    public int queueDepthPeak(Protocol p) {
+        return queuePeaks.get(p).peak(ticker.nanoTime());
     }
 
     /** One upstream event of {@code kind} ({@code price}, {@code block}, {@code fee}). */
@@ -317,7 +335,11 @@ public final class ServerMetrics {
     private static final class PeakWindow {
         private final AtomicInteger current = new AtomicInteger();
         private volatile int previous;
-        private volatile long windowStart = System.nanoTime();
+        private volatile long windowStart;
+
+        PeakWindow(long start) {
+            this.windowStart = start;
+        }
 
         void record(int depth, long now) {
             roll(now);

@@ -117,6 +117,9 @@ final class FrameReader {
         if (stopped || done || length == 0) {
             return;
         }
+        // The time of the read, taken before parsing it: a reply to what it holds (a pong) may reach
+        // the client, and the client act on it, before the parse is over.
+        long readAt = limits.ticker().nanoTime() | 1; // never 0 while pending
         State own = state;
         State s = own != null ? own : SCRATCH.get().bind(this);
         s.parse(bytes, offset, length);
@@ -127,14 +130,14 @@ final class FrameReader {
             s.reset();
         } else if (own == null) {
             // The read ended inside a frame or message: this connection takes the state over.
-            s.pendingSince = limits.ticker().nanoTime() | 1; // never 0 while pending
+            s.pendingSince = readAt;
             state = s;
             SCRATCH.set(new State());
             if (stopped) {
                 limits.budget().close(s); // closed on another thread meanwhile
             }
         } else if (s.pendingSince == 0) {
-            s.pendingSince = limits.ticker().nanoTime() | 1; // a new frame or message began in this read
+            s.pendingSince = readAt; // a new frame or message began in this read
         }
     }
 
