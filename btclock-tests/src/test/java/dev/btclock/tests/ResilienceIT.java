@@ -142,6 +142,9 @@ class ResilienceIT {
             broken.sendBinary(new byte[] {(byte) 0xc1});
             broken.sendPing(new byte[200]);
             assertTrue(broken.awaitEnd(Duration.ofSeconds(10)) || broken.next().opcode() == 0x8);
+            // A ping of 200 bytes breaks RFC 6455 (control frames carry at most 125): counted, on either engine.
+            Await.until("the protocol error counted", Duration.ofSeconds(5),
+                    () -> metrics().contains("btclock_ws_protocol_errors_total{code=\"1002\"} 1.0"), this::metrics);
 
             mempool.pushBlock(870124, "bbb", 12.5);
             assertEquals("81 ab 62 6c 6f 63 6b 68 65 69 67 68 74 ce 00 0d 46 ec",

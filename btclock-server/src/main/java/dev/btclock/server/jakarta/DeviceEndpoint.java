@@ -87,6 +87,10 @@ public final class DeviceEndpoint extends Endpoint {
 
     @Override
     public void onClose(Session session, CloseReason closeReason) {
+        int code = closeReason.getCloseCode().getCode();
+        if (code == CloseReason.CloseCodes.PROTOCOL_ERROR.getCode() || code == CloseReason.CloseCodes.NOT_CONSISTENT.getCode()) {
+            owner.metrics().protocolError(code); // the container closed a device that broke the protocol (1002, 1007)
+        }
         SessionRecipient r = recipient;
         if (r != null) {
             owner.closed(r);

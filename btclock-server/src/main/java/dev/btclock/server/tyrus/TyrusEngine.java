@@ -60,6 +60,18 @@ final class TyrusEngine implements DeviceEngine {
     private static final int READ_SLACK_BYTES = TyrusSocket.READ_BUFFER_BYTES;
     private static final byte[] BAD_REQUEST =
             "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    /**
+     * Tyrus's own logging, held so that its level stays set (JUL keeps loggers weakly): Tyrus logs
+     * a WARNING for every malformed frame a client sends ("Unexpected error, closing connection."),
+     * which a hostile client could repeat at will. Those closes are counted in the metrics and
+     * logged at debug by the server, as on the native engine; Tyrus's SEVERE messages still pass.
+     */
+    private static final java.util.logging.Logger TYRUS_LOG = java.util.logging.Logger.getLogger("org.glassfish.tyrus");
+
+    static {
+        TYRUS_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
+
     /** The socket whose session Tyrus is opening on this thread: {@code onOpen} runs inside {@code createConnection}. */
     private static final ThreadLocal<TyrusSocket> OPENING = new ThreadLocal<>();
 

@@ -27,8 +27,9 @@ import java.util.List;
  * read handler, what Tyrus writes (frames already built by Tyrus) goes out through {@link #writer()}.
  *
  * <p><b>Writes.</b> The frames Tyrus writes while the session opens (its {@code onOpen}: the
- * connect frames) wait and leave with the 101 in one write, or, for a client that reads the 101
- * once and drops the rest (ESP-IDF 4.4), after {@code WS_V1_CONNECT_DELAY_MS} or its first bytes.
+ * connect frames) are kept, reported written at once so that they all come, and leave with the
+ * 101 in one write, or, for a client that reads the 101 once and drops the rest (ESP-IDF 4.4),
+ * after {@code WS_V1_CONNECT_DELAY_MS} or its first bytes. No data frame follows the close frame.
  * Then every frame goes to Grizzly's write queue (written at once from the calling thread when the
  * socket takes it). At most {@code WS_QUEUE_FRAMES} writes may be unfinished; one more ends the
  * connection. The fan-out sends one message at a time per session (see
@@ -84,7 +85,7 @@ final class TyrusSocket extends ConnectionProcessor {
     /** Closed, terminated or failed: nothing more is written. Guarded by this. */
     private boolean dead;
 
-    /** A frame Tyrus wrote before it could go out, and whom to tell when it has. */
+    /** A frame Tyrus wrote, and whom to tell when it is out (null: told already). */
     private record Held(ByteBuffer frame, CompletionHandler<ByteBuffer> done) {
     }
 
@@ -160,25 +161,41 @@ final class TyrusSocket extends ConnectionProcessor {
     }
 
     private void write(ByteBuffer frame, CompletionHandler<ByteBuffer> done) {
+        boolean kept = false;
         boolean overflow = false;
         boolean refused = false;
         synchronized (this) {
-            if (!dead && (held != null)) {
-                held.add(new Held(frame, done));
-                return;
-            }
-            if (!dead && unfinished >= engine.context().ws().queueFrames()) {
-                overflow = true;
-                dead = true;
-            }
+            int limit = engine.context().ws().queueFrames();
             if (dead) {
                 refused = true;
+            } else if (held != null) {
+                // Waiting for the 101: kept here and reported written, so that the session's next
+                // frames (the rest of the connect frames) join it and all leave with the 101 in one
+                // write. Bounded like any queue.
+                if (held.size() < limit) {
+                    held.add(new Held(frame, null));
+                    kept = true;
+                } else {
+                    overflow = true;
+                }
+            } else if (closingSinceNanos != 0 && !isControl(frame)) {
+                refused = true; // the close frame is out: no data after it (RFC 6455 §5.5.1)
+            } else if (unfinished >= limit) {
+                overflow = true;
             } else {
                 unfinished++;
             }
+            if (overflow) {
+                dead = true;
+                refused = true;
+            }
+        }
+        if (kept) {
+            done.completed(frame);
+            return;
         }
         if (refused) {
-            done.failed(new IOException("the connection is closed"));
+            done.failed(new IOException("the connection is closed or closing"));
             if (overflow) {
                 engine.context().metrics().backpressureDrop(protocol);
                 terminate();
@@ -243,7 +260,9 @@ final class TyrusSocket extends ConnectionProcessor {
                     @Override
                     public void failed(Throwable error) {
                         for (Held h : frames) {
-                            h.done().failed(error);
+                            if (h.done() != null) {
+                                h.done().failed(error);
+                            }
                         }
                         terminate();
                     }
@@ -253,7 +272,9 @@ final class TyrusSocket extends ConnectionProcessor {
 
     private static void done(List<Held> frames) {
         for (Held h : frames) {
-            h.done().completed(h.frame());
+            if (h.done() != null) {
+                h.done().completed(h.frame());
+            }
         }
     }
 
@@ -355,7 +376,9 @@ final class TyrusSocket extends ConnectionProcessor {
         }
         if (dropped != null) {
             for (Held h : dropped) {
-                h.done().failed(new IOException("the connection is closed"));
+                if (h.done() != null) {
+                    h.done().failed(new IOException("the connection is closed"));
+                }
             }
         }
         org.glassfish.tyrus.spi.Connection t = tyrus;
