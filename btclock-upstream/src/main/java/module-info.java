@@ -19,6 +19,7 @@ module dev.btclock.upstream {
 
     exports dev.btclock.upstream.spi;
     exports dev.btclock.upstream.failover;
+    exports dev.btclock.upstream.price;
 
     uses UpstreamDriverProvider;
     provides UpstreamDriverProvider with MempoolWsDriverProvider, BitcoindRpcDriverProvider,

@@ -6,6 +6,7 @@ import dev.btclock.core.event.PriceUpdate;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.UpstreamDriver;
+import dev.btclock.upstream.price.PriceMedian;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,10 @@ import java.util.function.Consumer;
  * (with another hash), the last one sent — a lagging driver is ignored until it catches up —
  * while a reorg reported by the driver that sent the last block still passes.
  *
+ * <p>Prices can instead be taken from every price driver at once: with a {@link PriceMedian}, each
+ * price driver's quotes go to it, a driver that disconnects has its quotes dropped at once, and
+ * what the median publishes (evaluated every second) is forwarded.
+ *
  * <p>It is itself an {@link UpstreamDriver}, so the server runs one driver or several the same
  * way. Time comes from the injected {@link Clock}; {@link #evaluate()} is also run every second.
  */
@@ -45,6 +50,10 @@ public final class UpstreamSupervisor implements UpstreamDriver {
     private final Map<DataKind, Duration> grace;
     private final Clock clock;
     private final Map<DataKind, UpstreamDriver> active = new EnumMap<>(DataKind.class);
+    /** With prices from several drivers at once, their median; else null. */
+    private final PriceMedian median;
+    /** The price drivers found down at the last evaluation (median mode only). */
+    private final java.util.Set<UpstreamDriver> priceDown = new java.util.HashSet<>();
     private final Map<UpstreamDriver, Map<String, Received>> latest = new HashMap<>();
     // Per driver, its latest value per datum in order of first arrival (prices keep their upstream order).
     private final Map<UpstreamDriver, Map<DataKind, Instant>> lostAt = new HashMap<>();
@@ -60,6 +69,20 @@ public final class UpstreamSupervisor implements UpstreamDriver {
      * @param grace      per kind, how long a driver may stay silent before the next one takes over
      */
     public UpstreamSupervisor(Map<DataKind, List<UpstreamDriver>> priorities, Map<DataKind, Duration> grace, Clock clock) {
+        this(priorities, grace, null, clock);
+    }
+
+    /**
+     * Like {@link #UpstreamSupervisor(Map, Map, Clock)}, with prices from every driver listed for
+     * {@link DataKind#PRICE} at once through {@code median} (null: failover as for the other kinds).
+     *
+     * @param priorities per kind, the drivers that may provide it, best first (each must also list the kind in {@link UpstreamDriver#kinds()})
+     * @param grace      per kind, how long a driver may stay silent before the next one takes over
+     * @param median     the median of the price drivers' quotes, or null
+     */
+    public UpstreamSupervisor(Map<DataKind, List<UpstreamDriver>> priorities, Map<DataKind, Duration> grace, PriceMedian median,
+                              Clock clock) {
+        this.median = median;
         this.clock = Objects.requireNonNull(clock);
         this.grace = new EnumMap<>(grace);
         LinkedHashMap<UpstreamDriver, Boolean> all = new LinkedHashMap<>();
@@ -151,6 +174,10 @@ public final class UpstreamSupervisor implements UpstreamDriver {
             return;
         }
         DataKind kind = DataKind.of(e);
+        if (median != null && e instanceof PriceUpdate p) {
+            median.offer(p);
+            return;
+        }
         latest.get(from).put(key(e), new Received(e, clock.instant()));
         UpstreamDriver before = active.get(kind);
         evaluate();
@@ -166,7 +193,13 @@ public final class UpstreamSupervisor implements UpstreamDriver {
             return;
         }
         Instant now = clock.instant();
+        if (median != null) {
+            evaluatePrices(now);
+        }
         for (DataKind kind : DataKind.values()) {
+            if (kind == DataKind.PRICE && median != null) {
+                continue;
+            }
             UpstreamDriver best = null;
             for (UpstreamDriver d : candidates.get(kind)) {
                 boolean isUp = available(d, kind, now);
@@ -198,6 +231,41 @@ public final class UpstreamSupervisor implements UpstreamDriver {
                 }
             }
         }
+    }
+
+    /** Median mode: drops the quotes of disconnected price drivers, then forwards what the median publishes. */
+    private void evaluatePrices(Instant now) {
+        for (UpstreamDriver d : candidates.get(DataKind.PRICE)) {
+            DriverHealth h = d.health();
+            if (!h.connected()) {
+                median.sourceDown(d.name());
+                if (priceDown.add(d)) {
+                    LOG.warn("prices: {} is down ({}); its quotes no longer count", d.name(), h.detail());
+                }
+            } else if (priceDown.remove(d)) {
+                LOG.info("prices: {} is back", d.name());
+            }
+        }
+        for (PriceUpdate p : median.evaluate(now)) {
+            forward(null, p);
+        }
+    }
+
+    /** With prices from several drivers at once, their median (for metrics and health); else null. */
+    public PriceMedian prices() {
+        return median;
+    }
+
+    /**
+     * What serves {@code kind}: the active driver's name, {@link PriceMedian#SOURCE} for prices
+     * taken from several drivers at once, or null when nothing does.
+     */
+    public synchronized String serving(DataKind kind) {
+        if (kind == DataKind.PRICE && median != null) {
+            return PriceMedian.SOURCE;
+        }
+        UpstreamDriver d = active.get(kind);
+        return d == null ? null : d.name();
     }
 
     private boolean available(UpstreamDriver d, DataKind kind, Instant now) {
@@ -235,7 +303,7 @@ public final class UpstreamSupervisor implements UpstreamDriver {
         return false;
     }
 
-    /** The driver currently serving {@code kind}, or null. */
+    /** The driver currently serving {@code kind}, or null (always for prices taken from several drivers: see {@link #serving}). */
     public synchronized UpstreamDriver active(DataKind kind) {
         return active.get(kind);
     }

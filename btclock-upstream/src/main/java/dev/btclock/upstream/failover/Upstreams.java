@@ -3,6 +3,7 @@ package dev.btclock.upstream.failover;
 import dev.btclock.core.config.ConfigException;
 import dev.btclock.core.config.Settings;
 import dev.btclock.core.plugin.ProviderLookup;
+import dev.btclock.upstream.price.PriceMedian;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.DriverConfig;
 import dev.btclock.upstream.spi.UpstreamDriver;
@@ -29,13 +30,23 @@ import java.util.Map;
  * <p>{@code PRICE_SOURCE}: {@code auto} (default) adds the {@code mempool-ws} driver for prices
  * only when neither upstream provides prices (a bitcoind primary); {@code mempool} always prefers
  * the {@code mempool-ws} driver's prices; {@code none} runs without an extra price source, and
- * says so when no driver provides prices. An instance is shared when the same driver is named
- * twice ({@code UPSTREAM_FALLBACK=mempool-ws} also serves prices).
+ * says so when no driver provides prices; {@code exchanges} takes prices from every driver named
+ * in {@code PRICE_SOURCES} at once (default {@value #DEFAULT_PRICE_SOURCES}) through a
+ * {@link PriceMedian}: quotes count for {@code PRICE_FRESH_SECONDS} (default 60; the mempool
+ * instance's for {@code MEMPOOL_PRICE_FRESH_SECONDS}, default 600, as it refreshes its prices
+ * every few minutes) and a quote further than {@code PRICE_OUTLIER_PERCENT} (default 2) from the
+ * others' median is left out. An instance is shared when the same driver is named twice
+ * ({@code UPSTREAM_FALLBACK=mempool-ws} also serves prices; the primary {@code mempool-ws} is also
+ * the {@code mempool-ws} price source).
  */
 public final class Upstreams {
 
     private static final Logger LOG = LoggerFactory.getLogger(Upstreams.class);
     private static final String MEMPOOL = "mempool-ws";
+    /** The price sources of {@code PRICE_SOURCE=exchanges} unless {@code PRICE_SOURCES} names others. */
+    public static final String DEFAULT_PRICE_SOURCES = "kraken,coinbase,bitfinex,binance,mempool-ws";
+    /** How often the median publishes an unchanged price again while it is fresh. */
+    private static final Duration PRICE_CONFIRM = Duration.ofSeconds(5);
     private static final Map<DataKind, String> GRACE_SETTINGS = new EnumMap<>(Map.of(
             DataKind.BLOCK, "FAILOVER_BLOCK_GRACE_SECONDS",
             DataKind.FEE, "FAILOVER_FEE_GRACE_SECONDS",
@@ -55,8 +66,18 @@ public final class Upstreams {
         String primaryName = s.string("UPSTREAM", MEMPOOL).trim();
         String fallbackName = s.string("UPSTREAM_FALLBACK", "").trim();
         String priceSource = s.string("PRICE_SOURCE", "auto").trim().toLowerCase(Locale.ROOT);
-        if (!List.of("auto", "mempool", "none").contains(priceSource)) {
-            s.problem("PRICE_SOURCE", "must be auto, mempool or none, got \"" + priceSource + "\"");
+        if (!List.of("auto", "mempool", "none", "exchanges").contains(priceSource)) {
+            s.problem("PRICE_SOURCE", "must be auto, mempool, none or exchanges, got \"" + priceSource + "\"");
+        }
+        boolean exchanges = "exchanges".equals(priceSource);
+        List<String> priceSourceNames = names(s.string("PRICE_SOURCES", DEFAULT_PRICE_SOURCES));
+        Duration fresh = s.seconds("PRICE_FRESH_SECONDS", Duration.ofSeconds(60), 2, 3600);
+        Duration mempoolFresh = s.seconds("MEMPOOL_PRICE_FRESH_SECONDS", Duration.ofSeconds(600), 2, 86400);
+        double outlier = percent(s, "PRICE_OUTLIER_PERCENT", 2.0);
+        if (exchanges && priceSourceNames.isEmpty()) {
+            s.problem("PRICE_SOURCES", "names no price source (PRICE_SOURCE=exchanges needs at least one)");
+        } else if (exchanges && priceSourceNames.size() != new java.util.HashSet<>(priceSourceNames).size()) {
+            s.problem("PRICE_SOURCES", "names a source twice: " + String.join(",", priceSourceNames));
         }
         if (!fallbackName.isEmpty() && fallbackName.equals(primaryName)) {
             s.problem("UPSTREAM_FALLBACK", "must differ from UPSTREAM (" + primaryName + ")");
@@ -78,7 +99,17 @@ public final class Upstreams {
                 : create(fallbackName, "UPSTREAM_FALLBACK", lookup, config, created, problems);
         boolean upstreamPrices = provides(primary, DataKind.PRICE) || provides(fallback, DataKind.PRICE);
         UpstreamDriver prices = null;
-        if ("mempool".equals(priceSource) || "auto".equals(priceSource) && !upstreamPrices && problems.isEmpty()) {
+        List<UpstreamDriver> priceSources = new ArrayList<>();
+        if (exchanges) {
+            for (String name : priceSourceNames) {
+                UpstreamDriver d = create(name, "PRICE_SOURCES", lookup, config, created, problems);
+                if (d != null && !d.kinds().contains(DataKind.PRICE)) {
+                    problems.add("PRICE_SOURCES " + name + " provides no prices");
+                } else if (d != null) {
+                    priceSources.add(d);
+                }
+            }
+        } else if ("mempool".equals(priceSource) || "auto".equals(priceSource) && !upstreamPrices && problems.isEmpty()) {
             prices = create(MEMPOOL, "PRICE_SOURCE", lookup, config, created, problems);
         }
         if (!problems.isEmpty()) {
@@ -89,6 +120,10 @@ public final class Upstreams {
         Map<DataKind, List<UpstreamDriver>> priorities = new EnumMap<>(DataKind.class);
         for (DataKind k : DataKind.values()) {
             List<UpstreamDriver> list = new ArrayList<>();
+            if (k == DataKind.PRICE && exchanges) {
+                priorities.put(k, priceSources);
+                continue;
+            }
             if (k == DataKind.PRICE && prices != null) {
                 list.add(prices);
             }
@@ -99,12 +134,47 @@ public final class Upstreams {
             }
             priorities.put(k, list);
         }
+        if (exchanges) {
+            LOG.info("prices: median of {} (PRICE_SOURCE=exchanges; fresh for {} s, mempool-ws {} s; outliers beyond {} %), "
+                    + "blocks and fees from {}", priceSourceNames, fresh.toSeconds(), mempoolFresh.toSeconds(), outlier * 100, primaryName);
+            PriceMedian median = new PriceMedian(priceSourceNames, fresh, Map.of(MEMPOOL, mempoolFresh), outlier, PRICE_CONFIRM);
+            return new UpstreamSupervisor(priorities, grace, median, clock);
+        }
         if (priorities.get(DataKind.PRICE).isEmpty()) {
             LOG.warn("no price source: {} provides no prices and PRICE_SOURCE=none; devices will show no price", primaryName);
         } else if (prices != null && prices != primary && prices != fallback) {
             LOG.info("prices from {} (PRICE_SOURCE={}), blocks and fees from {}", MEMPOOL, priceSource, primaryName);
         }
         return new UpstreamSupervisor(priorities, grace, clock);
+    }
+
+    /** The comma-separated names of {@code value}, trimmed, empty ones left out. */
+    private static List<String> names(String value) {
+        List<String> list = new ArrayList<>();
+        for (String n : value.split(",")) {
+            if (!n.isBlank()) {
+                list.add(n.trim());
+            }
+        }
+        return list;
+    }
+
+    /** A percentage setting above 0 and at most 50, as a fraction. */
+    private static double percent(Settings s, String name, double fallback) {
+        String raw = s.string(name, "").trim();
+        if (raw.isEmpty()) {
+            return fallback / 100;
+        }
+        try {
+            double v = Double.parseDouble(raw);
+            if (v > 0 && v <= 50) {
+                return v / 100;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        s.problem(name, "must be a percentage above 0 and at most 50, got \"" + raw + "\"");
+        return fallback / 100;
     }
 
     private static boolean provides(UpstreamDriver d, DataKind k) {

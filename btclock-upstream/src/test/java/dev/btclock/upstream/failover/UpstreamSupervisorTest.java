@@ -4,6 +4,7 @@ import dev.btclock.core.event.BlockUpdate;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.event.FeeUpdate;
 import dev.btclock.core.event.PriceUpdate;
+import dev.btclock.upstream.price.PriceMedian;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.UpstreamDriver;
@@ -233,5 +234,45 @@ class UpstreamSupervisorTest {
     void aDriverCannotServeAKindItLacks() {
         assertThrows(IllegalArgumentException.class, () -> new UpstreamSupervisor(
                 Map.of(DataKind.PRICE, List.of(primary)), UpstreamSupervisor.defaultGrace(), clock));
+    }
+
+    @Test
+    void medianMode_everyPriceDriverCounts_aDisconnectedOnesQuotesAtOnceNoMore() {
+        Scripted kraken = new Scripted("kraken", EnumSet.of(DataKind.PRICE));
+        Scripted coinbase = new Scripted("coinbase", EnumSet.of(DataKind.PRICE));
+        PriceMedian median = new PriceMedian(List.of("kraken", "coinbase", "mempool-ws"), Duration.ofSeconds(60), Map.of(),
+                0.02, Duration.ofSeconds(5));
+        sup = new UpstreamSupervisor(Map.of(
+                DataKind.BLOCK, List.of(secondary),
+                DataKind.FEE, List.of(secondary),
+                DataKind.PRICE, List.of(kraken, coinbase, secondary)), UpstreamSupervisor.defaultGrace(), median, clock);
+        sup.start(out::add);
+
+        kraken.emit(new PriceUpdate("USD", 100_000, clock.now, "kraken"));
+        coinbase.emit(new PriceUpdate("USD", 100_040, clock.now, "coinbase"));
+        secondary.emit(new PriceUpdate("USD", 100_020, clock.now, "mempool-ws"));
+        assertEquals(List.of(), out, "prices wait for the evaluation");
+        sup.evaluate();
+        assertEquals(List.of(new PriceUpdate("USD", 100_020, clock.now, PriceMedian.SOURCE)), out);
+        assertEquals(PriceMedian.SOURCE, sup.serving(DataKind.PRICE));
+        assertEquals(null, sup.active(DataKind.PRICE));
+
+        out.clear();
+        secondary.connected = false;
+        clock.advance(Duration.ofSeconds(5));
+        sup.evaluate();
+        assertEquals(List.of(new PriceUpdate("USD", 100_020, clock.now, PriceMedian.SOURCE)), out,
+                "mempool-ws left: the mean of the other two, still 100 020, confirmed after 5 s");
+        out.clear();
+        kraken.connected = false;
+        clock.advance(Duration.ofSeconds(5));
+        sup.evaluate();
+        assertEquals(100_040, ((PriceUpdate) out.get(0)).price(), "only coinbase counts now");
+        out.clear();
+        coinbase.connected = false;
+        clock.advance(Duration.ofSeconds(5));
+        sup.evaluate();
+        assertEquals(List.of(), out, "nobody fresh: nothing is pushed");
+        assertTrue(sup.kinds().contains(DataKind.PRICE));
     }
 }
