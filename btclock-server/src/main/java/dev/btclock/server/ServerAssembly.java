@@ -18,6 +18,7 @@ import dev.btclock.server.http.HeaderDeadline;
 import dev.btclock.server.http.HealthCheck;
 import dev.btclock.server.http.MetricsHandler;
 import dev.btclock.server.http.NodeHealth;
+import dev.btclock.server.http.PriceAges;
 import dev.btclock.server.metrics.ServerMetrics;
 import dev.btclock.server.publish.Publishers;
 import dev.btclock.server.ws.Fanout;
@@ -64,6 +65,7 @@ public final class ServerAssembly implements AutoCloseable {
     private final NodeHealth health;
     private final DevicePort port;
     private final PriceRepush repush;
+    private final PriceAges ages;
     private volatile boolean closed;
 
     private ServerAssembly(ServerConfig config, ServerParts parts, ServerMetrics metrics, Fanout fanout, InboundBudget budget,
@@ -80,8 +82,9 @@ public final class ServerAssembly implements AutoCloseable {
         this.upstream = upstream;
         this.headerDeadline = new HeaderDeadline(config.headerTimeout(), fatal);
         this.port = new DevicePort(fatal);
-        this.repush = new PriceRepush(fanout, config.ws().priceRepush(), fatal);
-        this.health = new NodeHealth(bus, upstream::running, state::snapshot, () -> closed,
+        this.ages = new PriceAges(state, Clock.systemUTC(), config.priceStale());
+        this.repush = new PriceRepush(fanout, config.ws().priceRepush(), fatal, ages::isStale);
+        this.health = new NodeHealth(bus, upstream::running, state::snapshot, ages, () -> closed,
                 () -> fanout.count(Protocol.V1), () -> fanout.count(Protocol.V2));
     }
 
@@ -164,6 +167,7 @@ public final class ServerAssembly implements AutoCloseable {
         metrics.inboundBudget(budget::used, budget.limit());
         metrics.refusals(rejections::counts);
         metrics.leader(() -> bus.leadership().isLeader());
+        metrics.prices(ages::seconds, upstream::running);
         metrics.acceptPauses(port::acceptPauses);
         if (bus.nodeId() != null) {
             metrics.broker(bus::sequenceGaps, bus::resnapshots);
@@ -177,7 +181,7 @@ public final class ServerAssembly implements AutoCloseable {
             }
         });
 
-        port.openDevices(config.listen(), guard(), engine, new ApiHandler(state::snapshot, health),
+        port.openDevices(config.listen(), guard(), engine, new ApiHandler(state::snapshot, ages, health),
                 t -> AcceptedSockets.install(t, config.sendBufferBytes()));
         LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
                 new HostPort(config.listen().host(), port()));

@@ -23,6 +23,9 @@ import java.util.Set;
  * @param fanoutThreads      {@code FANOUT_THREADS}: threads writing one broadcast, 1 or 2 (default 2 with two cores or more)
  * @param logLevel           {@code LOGLEVEL}: trace, debug, info, warn or error (default {@code info})
  * @param ws                 the device WebSocket layer's limits and timings ({@code WS_*}, {@code PRICE_REPUSH_SECONDS})
+ * @param priceStale         {@code PRICE_STALE_SECONDS}: a price not confirmed for this long is stale: never re-pushed,
+ *                           named by {@code /healthz} (default 30 with {@code PRICE_SOURCE=exchanges}, whose median
+ *                           confirms fresh prices every 5 s; 900 otherwise, a mempool instance refreshing every 5 minutes)
  * @param headerTimeout      {@code HTTP_HEADER_TIMEOUT_SECONDS}: time to send a complete request (default 10 s)
  * @param sendBufferBytes    {@code WS_SEND_BUFFER_BYTES}: kernel send buffer per connection (default 65536; 0 = kernel autotuning)
  * @param inboundBudgetBytes {@code INBOUND_BUDGET_BYTES}: unfinished request heads and WebSocket messages of all
@@ -32,7 +35,7 @@ import java.util.Set;
  * @param settings           every setting, for drivers and buses
  */
 public record ServerConfig(HostPort listen, HostPort metrics, String broker, String engine, int fanoutThreads, String logLevel,
-                           WsSettings ws, Duration headerTimeout, int sendBufferBytes, long inboundBudgetBytes,
+                           WsSettings ws, Duration priceStale, Duration headerTimeout, int sendBufferBytes, long inboundBudgetBytes,
                            java.nio.file.Path pluginDir, boolean pluginDirRequired,
                            Map<String, String> settings) {
 
@@ -45,7 +48,7 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
 
     /** This configuration with other WebSocket limits and timings (tests need sub-minute idle timeouts). */
     public ServerConfig withWs(WsSettings other) {
-        return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, logLevel, other, headerTimeout, sendBufferBytes,
+        return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, logLevel, other, priceStale, headerTimeout, sendBufferBytes,
                 inboundBudgetBytes, pluginDir, pluginDirRequired, settings);
     }
 
@@ -80,6 +83,8 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         Duration header = s.seconds("HTTP_HEADER_TIMEOUT_SECONDS", Duration.ofSeconds(10), 1, 300);
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
+        boolean exchanges = "exchanges".equalsIgnoreCase(s.string("PRICE_SOURCE", "auto").trim());
+        Duration priceStale = s.seconds("PRICE_STALE_SECONDS", Duration.ofSeconds(exchanges ? 30 : 900), 10, 86400);
         java.nio.file.Path pluginDir = null;
         String pluginValue = s.string(PluginDirectory.SETTING, "plugins").trim();
         try {
@@ -92,7 +97,7 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         }
         s.check();
         WsSettings ws = new WsSettings(queue, maxMessage, messageTimeout, ping, idle, repush, v1Delay);
-        return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, level, ws, header, sendBuffer, budget, pluginDir,
+        return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, level, ws, priceStale, header, sendBuffer, budget, pluginDir,
                 !pluginValue.isEmpty() && env.containsKey(PluginDirectory.SETTING), env);
     }
 }

@@ -38,6 +38,8 @@ public final class MarketState {
     private static final long PRICE_THRESHOLD = 2;
 
     private final Map<String, Long> prices = new LinkedHashMap<>();
+    /** Per currency, the latest {@code at} of a price accepted for it, changed or not. */
+    private final Map<String, java.time.Instant> priceTimes = new java.util.concurrent.ConcurrentHashMap<>();
     private long height = -1;
     private String hash;
     private double fee = Double.NaN;
@@ -87,10 +89,20 @@ public final class MarketState {
         return x >= 10 ? Math.round(x) : Math.round(x * 100) / 100.0;
     }
 
+    /**
+     * Per currency, when its price was last confirmed: the latest {@code at} of a price accepted for
+     * it, whether or not it changed what devices see (a value within the change threshold confirms
+     * the current one). A copy; never blocks.
+     */
+    public Map<String, java.time.Instant> priceTimes() {
+        return Map.copyOf(priceTimes);
+    }
+
     private Change applyPrice(PriceUpdate p) {
         if (!isCurrencyCode(p.currency()) || !(p.price() > 0) || Double.isInfinite(p.price())) {
             return null;
         }
+        priceTimes.merge(p.currency(), p.at(), (a, b) -> b.isAfter(a) ? b : a);
         long rounded = Math.round(p.price());
         Long last = prices.get(p.currency());
         long lastEmitted = last == null ? 0 : last;

@@ -118,4 +118,14 @@ class MarketStateTest {
         assertTrue(state.apply(new BlockUpdate(870123, null, T, "rest")).isEmpty());
         assertTrue(state.apply(new BlockUpdate(870124, null, T, "rest")).isPresent());
     }
+
+    @Test
+    void priceTimes_recordTheLatestAcceptedTime_evenWithinTheThreshold_neverGoingBack() {
+        state.apply(new PriceUpdate("USD", 100_000, T, "test"));
+        state.apply(new PriceUpdate("USD", 100_001, T.plusSeconds(5), "test"));
+        state.apply(new PriceUpdate("USD", 100_000, T.plusSeconds(2), "snapshot"));
+        state.apply(new PriceUpdate("EUR", -1, T.plusSeconds(9), "test"));
+
+        assertEquals(Map.of("USD", T.plusSeconds(5)), state.priceTimes(), "a confirmation within 2 units counts; -1 does not");
+    }
 }

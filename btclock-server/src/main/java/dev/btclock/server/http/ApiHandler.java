@@ -13,7 +13,9 @@ import java.util.function.Supplier;
 /**
  * The REST endpoints of docs/protocol.md §2.4 on the device port, plus {@code /healthz}:
  * {@code /api/lastblock} (bare integer), {@code /api/lastfee} (JavaScript number text),
- * {@code /api/lastprice} (object, USD first), {@code /api/v2/currencies} (array, USD first).
+ * {@code /api/lastprice} (object, USD first; with the {@value PriceAges#HEADER} header giving
+ * each price's age in seconds, {@code USD=3, EUR=3}, which leaves the body as devices know it),
+ * {@code /api/v2/currencies} (array, USD first).
  * Before the first value a datum answers 503. {@code /healthz/detail} is the node's state as JSON
  * ({@link NodeHealth}). Anything else is fastify's 404; a plain GET on a
  * WebSocket path answers 404 with an empty body, as before.
@@ -22,10 +24,12 @@ public final class ApiHandler extends HttpHandler {
 
     private final Supplier<Snapshot> state;
     private final HealthCheck health;
+    private final PriceAges ages;
 
-    /** Serves {@code state}'s latest snapshot and {@code health}. */
-    public ApiHandler(Supplier<Snapshot> state, HealthCheck health) {
+    /** Serves {@code state}'s latest snapshot, its prices' {@code ages} and {@code health}. */
+    public ApiHandler(Supplier<Snapshot> state, PriceAges ages, HealthCheck health) {
         this.state = state;
+        this.ages = ages;
         this.health = health;
     }
 
@@ -73,6 +77,10 @@ public final class ApiHandler extends HttpHandler {
                             sb.append(',');
                         }
                         sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
+                    }
+                    String age = ages.header();
+                    if (!age.isEmpty()) {
+                        res.setHeader(PriceAges.HEADER, age);
                     }
                     Responses.send(res, 200, Responses.JSON, sb.append('}').toString());
                     return;

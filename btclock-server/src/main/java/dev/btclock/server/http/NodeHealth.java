@@ -6,6 +6,7 @@ import dev.btclock.core.codec.JsNumbers;
 import dev.btclock.core.config.Secrets;
 import dev.btclock.core.state.Snapshot;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
+import dev.btclock.upstream.price.PriceMedian;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.DriverHealth;
 import dev.btclock.upstream.spi.UpstreamDriver;
@@ -41,16 +42,19 @@ public final class NodeHealth implements HealthCheck {
     private final BooleanSupplier closed;
     private final IntSupplier v1Clients;
     private final IntSupplier v2Clients;
+    private final PriceAges ages;
 
     /**
      * @param upstream the upstream this node runs now (null while it does not: a follower)
+     * @param ages     how old this node's prices are
      * @param closed   whether the node is shutting down
      */
-    public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, BooleanSupplier closed,
-                      IntSupplier v1Clients, IntSupplier v2Clients) {
+    public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, PriceAges ages,
+                      BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients) {
         this.bus = bus;
         this.upstream = upstream;
         this.state = state;
+        this.ages = ages;
         this.closed = closed;
         this.v1Clients = v1Clients;
         this.v2Clients = v2Clients;
@@ -72,8 +76,31 @@ public final class NodeHealth implements HealthCheck {
     /** What keeps this node from being fully well, each naming its cause. */
     private List<String> causes() {
         List<String> causes = new ArrayList<>();
+        boolean noPriceSource = false;
         if (bus.leadership().isLeader()) {
             UpstreamSupervisor up = upstream.get();
+            PriceMedian median = up == null ? null : up.prices();
+            if (median != null && !median.currencies().isEmpty()) {
+                Instant now = Instant.now();
+                List<String> unbacked = new ArrayList<>();
+                for (String c : median.currencies()) {
+                    if (!median.isFresh(c, now)) {
+                        unbacked.add(c);
+                    }
+                }
+                noPriceSource = unbacked.size() == median.currencies().size();
+                if (noPriceSource) {
+                    List<String> why = new ArrayList<>();
+                    for (UpstreamDriver d : up.drivers()) {
+                        if (median.sources().contains(d.name())) {
+                            why.add(d.name() + ": " + Secrets.maskUserInfo(d.health().detail()));
+                        }
+                    }
+                    causes.add("no fresh price source (" + String.join("; ", why) + ")");
+                } else if (!unbacked.isEmpty()) {
+                    causes.add("no fresh price source for " + String.join(", ", unbacked));
+                }
+            }
             if (up == null) {
                 causes.add("upstream not started");
             } else if (!up.health().connected()) {
@@ -86,6 +113,10 @@ public final class NodeHealth implements HealthCheck {
                 }
                 causes.add("upstream down (" + String.join("; ", failing) + ")");
             }
+        }
+        List<String> stale = ages.staleCurrencies();
+        if (!stale.isEmpty() && !noPriceSource) {
+            causes.add("stale prices (not confirmed for over " + ages.staleAfter().toSeconds() + " s): " + String.join(", ", stale));
         }
         BusStatus b = bus.status();
         if (b.role() != BusStatus.Role.SINGLE && !b.brokerReachable()) {
@@ -136,14 +167,31 @@ public final class NodeHealth implements HealthCheck {
             j.append("],\"serving\":{");
             boolean first = true;
             for (DataKind k : DataKind.values()) {
-                UpstreamDriver active = up.active(k);
-                if (active != null) {
+                String serving = up.serving(k);
+                if (serving != null) {
                     j.append(first ? "" : ",");
-                    field(j, k.label(), active.name());
+                    field(j, k.label(), serving);
                     first = false;
                 }
             }
-            j.append("}}");
+            j.append('}');
+            PriceMedian median = up.prices();
+            if (median != null) {
+                j.append(",\"priceSources\":[");
+                List<PriceMedian.SourceQuote> quotes = median.quotes(now);
+                for (int i = 0; i < quotes.size(); i++) {
+                    PriceMedian.SourceQuote q = quotes.get(i);
+                    j.append(i == 0 ? "{" : ",{");
+                    field(j, "source", q.source()).append(',');
+                    field(j, "currency", q.currency()).append(',');
+                    j.append("\"price\":").append(JsNumbers.format(q.price()))
+                            .append(",\"ageSeconds\":").append(seconds(q.age()))
+                            .append(",\"used\":").append(q.used())
+                            .append(",\"outliers\":").append(q.outliers()).append('}');
+                }
+                j.append(']');
+            }
+            j.append('}');
         }
         Snapshot s = state.get();
         j.append(",\"data\":{\"height\":").append(s.blockHeight().isPresent() ? Long.toString(s.height()) : "null")
@@ -154,7 +202,13 @@ public final class NodeHealth implements HealthCheck {
             j.append(first ? "\"" : ",\"").append(Responses.jsonEscape(c)).append('"');
             first = false;
         }
-        j.append("]},\"devices\":{\"v1\":").append(v1Clients.getAsInt()).append(",\"v2\":").append(v2Clients.getAsInt()).append("}}");
+        j.append("],\"priceAgeSeconds\":{");
+        first = true;
+        for (java.util.Map.Entry<String, Long> e : ages.seconds().entrySet()) {
+            j.append(first ? "\"" : ",\"").append(Responses.jsonEscape(e.getKey())).append("\":").append(e.getValue());
+            first = false;
+        }
+        j.append("},\"priceStaleAfterSeconds\":").append(ages.staleAfter().toSeconds()).append("},\"devices\":{\"v1\":").append(v1Clients.getAsInt()).append(",\"v2\":").append(v2Clients.getAsInt()).append("}}");
         return j.toString();
     }
 

@@ -4,6 +4,7 @@ import dev.btclock.nostr.RelayStats;
 import dev.btclock.server.ws.Protocol;
 import dev.btclock.server.ws.Ticker;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
+import dev.btclock.upstream.price.PriceMedian;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -119,9 +120,20 @@ public final class ServerMetrics {
                     if (supervisor == null) {
                         return;
                     }
+                    PriceMedian median = supervisor.prices();
+                    java.util.Set<String> usedForPrices = new java.util.HashSet<>();
+                    if (median != null) {
+                        for (PriceMedian.SourceQuote q : median.quotes(java.time.Instant.now())) {
+                            if (q.used()) {
+                                usedForPrices.add(q.source());
+                            }
+                        }
+                    }
                     for (UpstreamDriver d : supervisor.drivers()) {
                         for (DataKind k : d.kinds()) {
-                            cb.call(supervisor.active(k) == d ? 1 : 0, d.name(), k.label());
+                            boolean serving = k == DataKind.PRICE && median != null ? usedForPrices.contains(d.name())
+                                    : supervisor.active(k) == d;
+                            cb.call(serving ? 1 : 0, d.name(), k.label());
                         }
                     }
                 })
@@ -130,6 +142,39 @@ public final class ServerMetrics {
                 .help("Seconds since an upstream driver was last heard from (NaN before the first)")
                 .callback(cb -> cb.call(lastEventAgeSeconds.getAsDouble()))
                 .register(registry);
+    }
+
+    /**
+     * Adds the price gauges: this node's age of each price ({@code ages}, every node), and on the
+     * node that runs a median of several price sources, per source and currency the age of its
+     * latest quote, whether the median uses it, and how often it was left out as an outlier.
+     */
+    public void prices(Supplier<Map<String, Long>> ages, Supplier<UpstreamSupervisor> current) {
+        GaugeWithCallback.builder().name("btclock_price_age_seconds")
+                .help("Seconds since this node's price of a currency was last confirmed by its source").labelNames("currency")
+                .callback(cb -> ages.get().forEach((c, s) -> cb.call(s, c)))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_price_source_age_seconds")
+                .help("Seconds since a price source last quoted a currency (PRICE_SOURCE=exchanges, on the node running the upstream)")
+                .labelNames("source", "currency")
+                .callback(cb -> quotes(current).forEach(q -> cb.call(q.age().toMillis() / 1000.0, q.source(), q.currency())))
+                .register(registry);
+        GaugeWithCallback.builder().name("btclock_price_source_used")
+                .help("1 when the price median uses a source's quote for a currency (fresh and not an outlier), else 0")
+                .labelNames("source", "currency")
+                .callback(cb -> quotes(current).forEach(q -> cb.call(q.used() ? 1 : 0, q.source(), q.currency())))
+                .register(registry);
+        CounterWithCallback.builder().name("btclock_price_source_outliers_total")
+                .help("Times the price median left a source out of a currency for being too far from the others")
+                .labelNames("source", "currency")
+                .callback(cb -> quotes(current).forEach(q -> cb.call(q.outliers(), q.source(), q.currency())))
+                .register(registry);
+    }
+
+    private static List<PriceMedian.SourceQuote> quotes(Supplier<UpstreamSupervisor> current) {
+        UpstreamSupervisor supervisor = current.get();
+        PriceMedian median = supervisor == null ? null : supervisor.prices();
+        return median == null ? List.of() : median.quotes(java.time.Instant.now());
     }
 
     /** Adds the Nostr publisher's per-relay counters and connection gauge. */

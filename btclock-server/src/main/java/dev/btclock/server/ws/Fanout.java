@@ -173,6 +173,14 @@ public final class Fanout implements AutoCloseable {
      * @return how many currencies were re-pushed
      */
     public int repushPrices(long ageNanos) {
+        return repushPrices(ageNanos, currency -> false);
+    }
+
+    /**
+     * Like {@link #repushPrices(long)}, leaving out the currencies {@code stale} names: a price no
+     * fresh source backs any more is not sent again.
+     */
+    public int repushPrices(long ageNanos, java.util.function.Predicate<String> stale) {
         long nowNanos = ticker.nanoTime();
         int n = 0;
         synchronized (lock) {
@@ -180,7 +188,7 @@ public final class Fanout implements AutoCloseable {
                 for (Map.Entry<String, byte[]> e : v2Prices.entrySet()) {
                     String currency = e.getKey();
                     Long at = pricePushedAt.get(currency);
-                    if (at == null || nowNanos - at < ageNanos) {
+                    if (at == null || nowNanos - at < ageNanos || stale.test(currency)) {
                         continue;
                     }
                     pricePushedAt.put(currency, nowNanos);

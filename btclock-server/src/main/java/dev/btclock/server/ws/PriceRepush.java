@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * {@code PRICE_REPUSH_SECONDS}: sends a price unchanged for that long again, whatever engine serves
  * the devices (docs/protocol.md, deliberate change 4: v3 devices that dropped the last change of a
  * quiet market). Checks once a second at most; the age is measured on the fan-out's {@link Ticker}.
+ * A stale price (no fresh source confirmed it for {@code PRICE_STALE_SECONDS}) is never sent again:
+ * a device shows its last value as on any quiet market rather than being told a frozen one is new.
  */
 public final class PriceRepush implements AutoCloseable {
 
@@ -21,13 +23,20 @@ public final class PriceRepush implements AutoCloseable {
     private final Fanout fanout;
     private final Duration age;
     private final FatalErrors fatal;
+    private final java.util.function.Predicate<String> stale;
     private ScheduledExecutorService timer;
 
     /** Re-pushes {@code fanout}'s prices older than {@code age}; a zero age turns it off. */
     public PriceRepush(Fanout fanout, Duration age, FatalErrors fatal) {
+        this(fanout, age, fatal, currency -> false);
+    }
+
+    /** Re-pushes {@code fanout}'s prices older than {@code age}, except those {@code stale} names; a zero age turns it off. */
+    public PriceRepush(Fanout fanout, Duration age, FatalErrors fatal, java.util.function.Predicate<String> stale) {
         this.fanout = fanout;
         this.age = age;
         this.fatal = fatal;
+        this.stale = stale;
     }
 
     /** Starts checking (a thread of its own), unless it is off. */
@@ -47,7 +56,7 @@ public final class PriceRepush implements AutoCloseable {
     /** Re-pushes what is due now; the timer calls it (and tests that drive the ticker by hand). */
     public void check() {
         try {
-            fanout.repushPrices(age.toNanos());
+            fanout.repushPrices(age.toNanos(), stale);
         } catch (RuntimeException e) {
             LOG.error("price re-push failed", e);
         }
