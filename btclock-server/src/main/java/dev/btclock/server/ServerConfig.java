@@ -84,7 +84,7 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         int sendBuffer = s.integer("WS_SEND_BUFFER_BYTES", 65536, 0, 16 * 1024 * 1024);
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
         boolean exchanges = "exchanges".equalsIgnoreCase(s.string("PRICE_SOURCE", "auto").trim());
-        Duration priceStale = s.seconds("PRICE_STALE_SECONDS", Duration.ofSeconds(exchanges ? 30 : 900), 10, 86400);
+        Duration priceStale = s.seconds("PRICE_STALE_SECONDS", Duration.ofSeconds(exchanges ? 30 : 900), 1, 86400);
         java.nio.file.Path pluginDir = null;
         String pluginValue = s.string(PluginDirectory.SETTING, "plugins").trim();
         try {

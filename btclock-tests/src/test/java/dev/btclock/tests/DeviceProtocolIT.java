@@ -13,6 +13,7 @@ import java.util.Map;
 import static dev.btclock.core.GoldenVectors.bytes;
 import static dev.btclock.core.GoldenVectors.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Fake mempool → server → real WebSocket clients: every frame checked against the golden vectors
@@ -214,6 +215,32 @@ class DeviceProtocolIT {
             assertEquals(hex(usd.raw()), hex(v2.next().raw()));
             now.addAndGet(java.time.Duration.ofSeconds(601).toNanos());
             assertEquals(hex(price.raw()), hex(v1.next().raw()));
+        }
+    }
+
+    @Test
+    void stalePrice_isNotRePushed_isNamedByHealth_andItsAgeShows() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        try (ServerAssembly repushing = TestServer.awaitHealthy(TestServer.start(
+                     TestServer.config(mempool, Map.of("PRICE_REPUSH_SECONDS", "600", "PRICE_STALE_SECONDS", "2",
+                             "WS_IDLE_TIMEOUT_SECONDS", "86400")), now::get));
+             WsTestClient v1 = WsTestClient.connect(repushing.port(), "/ws")) {
+            v1.next(3);
+            // The fake mempool confirms no price after its first: two seconds later every price is stale.
+            Await.until("prices stale", WsTestClient.DEADLINE, () -> repushing.health().reason().startsWith(
+                    "degraded: stale prices (not confirmed for over 2 s): USD, EUR, CHF, JPY"));
+            java.net.http.HttpResponse<String> last = TestServer.get(repushing.port(), "/api/lastprice");
+            assertEquals("{\"USD\":64212,\"EUR\":59123,\"CHF\":55000,\"JPY\":10123456}", last.body(), "the body is unchanged");
+            assertTrue(last.headers().firstValue("X-Price-Age").orElse("").matches("USD=\\d+, EUR=\\d+, CHF=\\d+, JPY=\\d+"),
+                    last.headers().map().toString());
+            assertTrue(Long.parseLong(last.headers().firstValue("X-Price-Age").get().replaceAll("USD=(\\d+),.*", "$1")) >= 2);
+
+            now.addAndGet(java.time.Duration.ofSeconds(601).toNanos());
+            mempool.pushBlock(870124, "0000000000000000000bbb", 12.5);
+            assertEquals("{\"block\":{\"height\":870124}}", v1.next().text(), "no re-push of the stale price came first");
+
+            mempool.pushConversions("{\"time\":3,\"USD\":64213,\"EUR\":59123,\"CHF\":55000,\"JPY\":10123456}");
+            Await.until("fresh again", WsTestClient.DEADLINE, () -> repushing.health().reason().equals("ok"));
         }
     }
 
