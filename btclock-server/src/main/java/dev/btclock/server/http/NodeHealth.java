@@ -107,7 +107,9 @@ public final class NodeHealth implements HealthCheck {
                 List<String> failing = new ArrayList<>();
                 for (UpstreamDriver d : up.drivers()) {
                     DriverHealth h = d.health();
-                    if (!h.connected()) {
+                    // Price-only drivers are named by the price causes above.
+                    boolean blocksOrFees = d.kinds().contains(DataKind.BLOCK) || d.kinds().contains(DataKind.FEE);
+                    if (!h.connected() && blocksOrFees) {
                         failing.add(d.name() + ": " + Secrets.maskUserInfo(h.detail()));
                     }
                 }

@@ -238,7 +238,7 @@ public final class UpstreamSupervisor implements UpstreamDriver {
         for (UpstreamDriver d : candidates.get(DataKind.PRICE)) {
             DriverHealth h = d.health();
             if (!h.connected()) {
-                median.sourceDown(d.name());
+                median.sourceDown(d.name(), now);
                 if (priceDown.add(d)) {
                     LOG.warn("prices: {} is down ({}); its quotes no longer count", d.name(), h.detail());
                 }

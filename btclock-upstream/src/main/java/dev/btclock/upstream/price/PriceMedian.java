@@ -20,7 +20,7 @@ import java.util.Objects;
  * <ul>
  *   <li><b>Fresh</b>: a quote counts while it is younger than its source's window (the
  *       {@code fresh} default, or the source's own entry in {@code windows}); a source that is
- *       {@linkplain #sourceDown down} counts for nothing until it sends again.</li>
+ *       {@linkplain #sourceDown down} counts for nothing until it quotes again.</li>
  *   <li><b>Outliers</b>: with three or more fresh quotes, a quote further than
  *       {@code outlierFraction} from their median is left out and the median of the others is
  *       used. With two that disagree by more than that, the one nearer to the last published
@@ -55,6 +55,8 @@ public final class PriceMedian {
     /** Per "source currency", whether it was left out at the last evaluation. */
     private final Map<String, Boolean> excluded = new HashMap<>();
     private final Map<String, Long> outliers = new HashMap<>();
+    /** Per source found down, when it last was: its quotes from before that do not count. */
+    private final Map<String, Instant> downAt = new HashMap<>();
 
     /**
      * @param sources         the source names, in order of preference (the tie-break of two quotes that disagree)
@@ -98,11 +100,12 @@ public final class PriceMedian {
         }
     }
 
-    /** Forgets every quote of {@code source} (it disconnected): it counts again from its next quote. */
-    public synchronized void sourceDown(String source) {
-        for (Map<String, PriceUpdate> perSource : quotes.values()) {
-            perSource.remove(source);
-        }
+    /**
+     * {@code source} is down (disconnected) at {@code now}: none of its quotes up to then counts any
+     * more; it counts again from its next quote. Its old quotes stay listed by {@link #quotes}, unused.
+     */
+    public synchronized void sourceDown(String source, Instant now) {
+        downAt.put(source, now);
     }
 
     /**
@@ -193,7 +196,8 @@ public final class PriceMedian {
     }
 
     private boolean isFresh(PriceUpdate q, Instant now) {
-        return !q.at().plus(window(q.source())).isBefore(now);
+        Instant down = downAt.get(q.source());
+        return !q.at().plus(window(q.source())).isBefore(now) && (down == null || q.at().isAfter(down));
     }
 
     private int rank(String source) {

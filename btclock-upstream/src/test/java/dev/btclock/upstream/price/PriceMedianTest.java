@@ -94,9 +94,10 @@ class PriceMedianTest {
     @Test
     void sourceDown_dropsItsQuotesAtOnce_untilItQuotesAgain() {
         quote("kraken", "JPY", 15_000_000, T0);
-        median.sourceDown("kraken");
+        median.sourceDown("kraken", T0);
 
         assertEquals(List.of(), median.evaluate(T0));
+        assertFalse(used("kraken", "JPY", T0), "still listed, unused");
         quote("kraken", "JPY", 15_000_100, T0.plusSeconds(1));
         assertEquals(15_000_100, only(median.evaluate(T0.plusSeconds(1))).price());
     }
