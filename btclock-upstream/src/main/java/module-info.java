@@ -1,5 +1,9 @@
 import dev.btclock.upstream.bitcoind.BitcoindRpcDriverProvider;
 import dev.btclock.upstream.bitcoind.BitcoindZmqDriverProvider;
+import dev.btclock.upstream.exchange.BinanceDriverProvider;
+import dev.btclock.upstream.exchange.BitfinexDriverProvider;
+import dev.btclock.upstream.exchange.CoinbaseDriverProvider;
+import dev.btclock.upstream.exchange.KrakenDriverProvider;
 import dev.btclock.upstream.mempool.MempoolWsDriverProvider;
 import dev.btclock.upstream.spi.UpstreamDriverProvider;
 
@@ -7,7 +11,8 @@ import dev.btclock.upstream.spi.UpstreamDriverProvider;
  * Upstream drivers that turn a data source into {@link dev.btclock.core.event.Event}s: the driver
  * SPI ({@code dev.btclock.upstream.spi}) and the failover supervisor
  * ({@code dev.btclock.upstream.failover}) are the API; the {@code mempool-ws}, {@code bitcoind-rpc}
- * and {@code bitcoind-zmq} drivers are only provided as services, found by name through
+ * and {@code bitcoind-zmq} drivers and the exchange price drivers ({@code kraken}, {@code coinbase},
+ * {@code bitfinex}, {@code binance}) are only provided as services, found by name through
  * {@link dev.btclock.upstream.spi.Drivers} like any third-party driver.
  */
 module dev.btclock.upstream {
@@ -23,5 +28,6 @@ module dev.btclock.upstream {
 
     uses UpstreamDriverProvider;
     provides UpstreamDriverProvider with MempoolWsDriverProvider, BitcoindRpcDriverProvider,
-            BitcoindZmqDriverProvider;
+            BitcoindZmqDriverProvider, KrakenDriverProvider, CoinbaseDriverProvider, BitfinexDriverProvider,
+            BinanceDriverProvider;
 }

@@ -43,9 +43,12 @@ class ArchitectureTest {
     @Test
     void drivers_dependOnlyOnTheirSpiAndCore_andNotOnEachOther() {
         for (String driver : List.of("dev.btclock.upstream.mempool..", "dev.btclock.upstream.bitcoind..",
-                "dev.btclock.upstream.failover..")) {
+                "dev.btclock.upstream.exchange..", "dev.btclock.upstream.price..")) {
             onlyOnItselfAnd(driver, "dev.btclock.upstream.spi..", "dev.btclock.core..");
         }
+        // The supervisor combines drivers through the SPI and the price median, and knows no driver.
+        onlyOnItselfAnd("dev.btclock.upstream.failover..", "dev.btclock.upstream.spi..", "dev.btclock.upstream.price..",
+                "dev.btclock.core..");
     }
 
     @Test

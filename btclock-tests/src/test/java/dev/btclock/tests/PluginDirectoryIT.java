@@ -88,7 +88,7 @@ class PluginDirectoryIT {
         assertTrue(server.process.waitFor(30, TimeUnit.SECONDS), "exited");
         assertEquals(2, server.process.exitValue(), server.output());
         Await.until("names the setting and the available drivers", Duration.ofSeconds(5), () -> server.output()
-                .contains("unknown upstream driver \"constant\" (UPSTREAM); available: bitcoind-rpc, bitcoind-zmq, mempool-ws"));
+                .contains("unknown upstream driver \"constant\" (UPSTREAM); available: binance, bitcoind-rpc, bitcoind-zmq, bitfinex, coinbase, kraken, mempool-ws"));
     }
 
     @Test

@@ -27,7 +27,7 @@ class DriverRegistrationTest {
     @Test
     void unknownDriver_listsAvailable() {
         ConfigException e = assertThrows(ConfigException.class, () -> Drivers.installed().find("mempol"));
-        assertEquals("unknown upstream driver \"mempol\" (UPSTREAM); available: bitcoind-rpc, bitcoind-zmq, mempool-ws", e.getMessage());
+        assertEquals("unknown upstream driver \"mempol\" (UPSTREAM); available: binance, bitcoind-rpc, bitcoind-zmq, bitfinex, coinbase, kraken, mempool-ws", e.getMessage());
     }
 
     @Test

@@ -1,0 +1,10 @@
+package dev.btclock.upstream.exchange;
+
+/** A frame that is not JSON, or a known message with the wrong shape; the frame is skipped. */
+final class MalformedFrame extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    MalformedFrame(String message) {
+        super(message, null, false, false);
+    }
+}
