@@ -277,6 +277,10 @@ public final class UpstreamSupervisor implements UpstreamDriver {
         if (e instanceof BlockUpdate b && !acceptBlock(from, b)) {
             return;
         }
+        if (e instanceof PriceUpdate p && !(p.price() > 0 && Double.isFinite(p.price()))) {
+            // A driver's "no longer known" (a price driver that lost its connection): only the median reads it.
+            return;
+        }
         try {
             sink.accept(e);
         } catch (RuntimeException ex) {

@@ -55,6 +55,8 @@ public final class PriceMedian {
     /** Per "source currency", whether it was left out at the last evaluation. */
     private final Map<String, Boolean> excluded = new HashMap<>();
     private final Map<String, Long> outliers = new HashMap<>();
+    /** The "source currency" quotes their source withdrew (a price {@code <= 0}). */
+    private final java.util.Set<String> withdrawn = new java.util.HashSet<>();
     /** Per source found down, when it last was: its quotes from before that do not count. */
     private final Map<String, Instant> downAt = new HashMap<>();
 
@@ -89,14 +91,17 @@ public final class PriceMedian {
 
     /**
      * Takes a source's latest quote (its {@code source} names the source). A price {@code <= 0}
-     * or not finite withdraws the source's quote for that currency (mempool's "unknown").
+     * or not finite withdraws the source's quote for that currency (mempool's "unknown", or a price
+     * driver that lost its connection): it no longer counts until the source quotes again.
      */
     public synchronized void offer(PriceUpdate quote) {
-        Map<String, PriceUpdate> perSource = quotes.computeIfAbsent(quote.currency(), c -> new LinkedHashMap<>());
+        String key = quote.source() + ' ' + quote.currency();
         if (quote.price() > 0 && Double.isFinite(quote.price())) {
-            perSource.put(quote.source(), quote);
-        } else {
-            perSource.remove(quote.source());
+            quotes.computeIfAbsent(quote.currency(), c -> new LinkedHashMap<>()).put(quote.source(), quote);
+            withdrawn.remove(key);
+        } else if (quotes.containsKey(quote.currency()) && quotes.get(quote.currency()).containsKey(quote.source())) {
+            // Still listed by quotes(), unused, with its growing age.
+            withdrawn.add(key);
         }
     }
 
@@ -197,7 +202,8 @@ public final class PriceMedian {
 
     private boolean isFresh(PriceUpdate q, Instant now) {
         Instant down = downAt.get(q.source());
-        return !q.at().plus(window(q.source())).isBefore(now) && (down == null || q.at().isAfter(down));
+        return !q.at().plus(window(q.source())).isBefore(now) && (down == null || q.at().isAfter(down))
+                && !withdrawn.contains(q.source() + ' ' + q.currency());
     }
 
     private int rank(String source) {

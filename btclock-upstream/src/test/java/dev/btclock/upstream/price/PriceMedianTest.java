@@ -143,6 +143,10 @@ class PriceMedianTest {
 
         assertEquals(List.of(), median.evaluate(T0));
         assertFalse(median.isFresh("CAD", T0));
+        assertEquals(List.of("kraken CAD false"), median.quotes(T0).stream()
+                .map(q -> q.source() + " " + q.currency() + " " + q.used()).toList(), "still listed, unused; mempool never quoted it");
+        quote("kraken", "CAD", 130_100, T0.plusSeconds(1));
+        assertEquals(130_100, only(median.evaluate(T0.plusSeconds(1))).price());
     }
 
     @Test
