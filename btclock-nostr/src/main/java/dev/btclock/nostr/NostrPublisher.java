@@ -34,6 +34,7 @@ public final class NostrPublisher implements AutoCloseable {
     private volatile Long height;
     private volatile Double fee;
     private volatile Long usd;
+    private final long priceInterval;
 
     /** A publisher with the pool's {@link RelayPool.Timing#DEFAULTS}. */
     public NostrPublisher(NostrKeys keys, List<URI> relays, Duration refresh, boolean legacy, Clock clock) {
@@ -48,6 +49,20 @@ public final class NostrPublisher implements AutoCloseable {
      */
     public NostrPublisher(NostrKeys keys, List<URI> relays, Duration refresh, boolean legacy, Clock clock,
                           RelayPool.Timing timing) {
+        this(keys, relays, refresh, Duration.ofSeconds(1), legacy, clock, timing);
+    }
+
+    /**
+     * @param relays        relay URLs ({@code wss://} or {@code ws://})
+     * @param refresh       every slot is re-published at least this often
+     * @param priceInterval a price slot (and the legacy event, for a price change) is published at most this often;
+     *                      the newest value wins (blocks and fees: at most once a second)
+     * @param legacy        also publish the combined kind-12203 event of v3.3
+     * @param timing        timeouts, pings and re-sends of the relay pool
+     */
+    public NostrPublisher(NostrKeys keys, List<URI> relays, Duration refresh, Duration priceInterval, boolean legacy, Clock clock,
+                          RelayPool.Timing timing) {
+        this.priceInterval = Math.max(1, priceInterval.toSeconds());
         this.keys = keys;
         this.clock = clock;
         this.legacy = legacy;
@@ -72,27 +87,27 @@ public final class NostrPublisher implements AutoCloseable {
         if (currency.equals("USD")) {
             usd = price;
         }
-        slots.offer(BtclockEvents.price(currency, price, height, fee));
-        offerLegacy();
+        slots.offer(BtclockEvents.price(currency, price, height, fee), priceInterval);
+        offerLegacy(priceInterval);
     }
 
     /** A new tip. */
     public void block(long h) {
         height = h;
         slots.offer(BtclockEvents.blockheight(h, fee));
-        offerLegacy();
+        offerLegacy(1);
     }
 
     /** A new stored fee (already rounded as the wire protocol stores it). */
     public void fee(double f) {
         fee = f;
         slots.offer(BtclockEvents.medianFee(f));
-        offerLegacy();
+        offerLegacy(1);
     }
 
-    private void offerLegacy() {
+    private void offerLegacy(long minIntervalSeconds) {
         if (legacy && usd != null && height != null && fee != null) {
-            slots.offer(BtclockEvents.legacy(usd, height, fee));
+            slots.offer(BtclockEvents.legacy(usd, height, fee), minIntervalSeconds);
         }
     }
 

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * When each {@code d} slot may be published (docs/nostr.md §5.2, docs/protocol.md §6.4):
  * {@code created_at} rises strictly per slot and comes from the wall clock (never ahead of it: relays reject future
- * events), so a slot publishes at most once per second; a value offered while its slot waits
+ * events), so a slot publishes at most once per second, or less often when the value asks for a
+ * longer interval (prices from live exchanges change every second); a value offered while its slot waits
  * replaces the waiting one (the newest wins); and every slot is published again after
  * {@code refresh} without a change, so readers asking for the last hour always find it.
  * Thread-safe; time is passed in, so tests need no waiting.
@@ -23,6 +24,8 @@ public final class Slots {
     private static final class Slot {
         BtclockEvents.Draft latest;
         boolean changed;
+        /** The shortest interval asked for by the values offered since the last publication. */
+        long interval;
         long lastCreatedAt = Long.MIN_VALUE;
     }
 
@@ -37,9 +40,21 @@ public final class Slots {
         this.refreshSeconds = refresh.toSeconds();
     }
 
-    /** Offers the newest value of a slot. */
+    /** Offers the newest value of a slot, to publish as soon as its next second comes. */
     public synchronized void offer(BtclockEvents.Draft draft) {
+        offer(draft, 1);
+    }
+
+    /**
+     * Offers the newest value of a slot, to publish no sooner than {@code minIntervalSeconds} after the
+     * slot's last publication (the first one of a slot goes out at once). Of the values offered while
+     * the slot waits the newest is published, as soon as the shortest interval they asked for allows:
+     * a block may hurry a slot that a price change would have held back.
+     */
+    public synchronized void offer(BtclockEvents.Draft draft, long minIntervalSeconds) {
         Slot s = slots.computeIfAbsent(draft.d(), k -> new Slot());
+        long interval = Math.max(1, minIntervalSeconds);
+        s.interval = s.changed ? Math.min(s.interval, interval) : interval;
         s.latest = draft;
         s.changed = true;
     }
@@ -50,7 +65,8 @@ public final class Slots {
         for (Slot s : slots.values()) {
             boolean never = s.lastCreatedAt == Long.MIN_VALUE;
             boolean stale = !never && nowSeconds - s.lastCreatedAt >= refreshSeconds;
-            if ((s.changed || stale) && (never || nowSeconds > s.lastCreatedAt)) {
+            boolean ready = s.changed && (never || nowSeconds - s.lastCreatedAt >= s.interval);
+            if (ready || stale) {
                 out.add(new Due(s.latest, nowSeconds));
                 s.lastCreatedAt = nowSeconds;
                 s.changed = false;

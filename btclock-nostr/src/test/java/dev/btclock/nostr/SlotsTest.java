@@ -55,4 +55,18 @@ class SlotsTest {
         assertEquals(List.of(), contents(slots.due(1000 + 1799)));
         assertEquals(List.of("blockheight=870123@2800"), contents(slots.due(1000 + 1800)));
     }
+
+    @Test
+    void aLongerInterval_holdsASlotBack_theNewestValueWins_andAShorterOneHurriesIt() {
+        slots.offer(BtclockEvents.price("USD", 100_000, null, null), 60);
+        assertEquals(List.of("price:USD=100000@1000"), contents(slots.due(1000)), "the first goes out at once");
+        slots.offer(BtclockEvents.price("USD", 100_010, null, null), 60);
+        slots.offer(BtclockEvents.price("USD", 100_020, null, null), 60);
+        assertEquals(List.of(), contents(slots.due(1059)));
+        assertEquals(List.of("price:USD=100020@1060"), contents(slots.due(1060)));
+
+        slots.offer(BtclockEvents.price("USD", 100_030, null, null), 60);
+        slots.offer(BtclockEvents.price("USD", 100_040, null, null), 1);
+        assertEquals(List.of("price:USD=100040@1061"), contents(slots.due(1061)), "the shortest interval asked for counts");
+    }
 }

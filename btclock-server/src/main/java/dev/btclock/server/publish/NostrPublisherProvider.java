@@ -19,6 +19,8 @@ import java.util.Map;
  *   <li>{@code NOSTR_PRIV}: the key, 64 hex digits or {@code nsec1...} (required; never echoed)</li>
  *   <li>{@code NOSTR_RELAYS}: comma-separated {@code wss://} or {@code ws://} URLs (default {@code wss://relay.primal.net})</li>
  *   <li>{@code NOSTR_REFRESH_SECONDS}: unchanged data is re-published this often (default 1800)</li>
+ *   <li>{@code NOSTR_PRICE_INTERVAL_SECONDS}: a currency's price is published at most this often, the newest
+ *       value winning (default 60: exchange prices change every second, relays rate-limit)</li>
  *   <li>{@code NOSTR_LEGACY_EVENT}: also the combined kind-12203 event for v3.3 devices (default false)</li>
  * </ul>
  */
@@ -63,9 +65,11 @@ public final class NostrPublisherProvider implements PublisherProvider {
             }
         }
         Duration refresh = s.seconds("NOSTR_REFRESH_SECONDS", Duration.ofMinutes(30), 60, 3000);
+        Duration priceInterval = s.seconds("NOSTR_PRICE_INTERVAL_SECONDS", Duration.ofSeconds(60), 1, 3000);
         boolean legacy = s.bool("NOSTR_LEGACY_EVENT", false);
         s.check();
-        NostrPublisher nostr = new NostrPublisher(keys, List.copyOf(relays), refresh, legacy, context.clock());
+        NostrPublisher nostr = new NostrPublisher(keys, List.copyOf(relays), refresh, priceInterval, legacy, context.clock(),
+                dev.btclock.nostr.RelayPool.Timing.DEFAULTS);
         context.metrics().nostr(nostr::stats, nostr::connected);
         return new ChangePublisher() {
             @Override
