@@ -85,6 +85,10 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         Duration repush = s.seconds("PRICE_REPUSH_SECONDS", Duration.ZERO, 0, 86400);
         boolean exchanges = "exchanges".equalsIgnoreCase(s.string("PRICE_SOURCE", "auto").trim());
         Duration priceStale = s.seconds("PRICE_STALE_SECONDS", Duration.ofSeconds(exchanges ? 30 : 900), 1, 86400);
+        if (exchanges && priceStale.toSeconds() < 10) {
+            s.problem("PRICE_STALE_SECONDS", "must be at least 10 with PRICE_SOURCE=exchanges (the median confirms fresh prices "
+                    + "every 5 s), got " + priceStale.toSeconds());
+        }
         java.nio.file.Path pluginDir = null;
         String pluginValue = s.string(PluginDirectory.SETTING, "plugins").trim();
         try {

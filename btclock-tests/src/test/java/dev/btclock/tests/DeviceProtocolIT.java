@@ -1,6 +1,8 @@
 package dev.btclock.tests;
 
 import dev.btclock.core.Await;
+import dev.btclock.core.codec.ServerFrame;
+import dev.btclock.core.codec.V2Codec;
 import dev.btclock.server.ServerAssembly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,6 +11,7 @@ import org.junit.jupiter.params.Parameter;
 
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 
 import static dev.btclock.core.GoldenVectors.bytes;
 import static dev.btclock.core.GoldenVectors.hex;
@@ -219,28 +222,40 @@ class DeviceProtocolIT {
     }
 
     @Test
-    void stalePrice_isNotRePushed_isNamedByHealth_andItsAgeShows() throws Exception {
+    void stalePrice_isNotRePushed_isNamedByHealth_andItsAgeShows_whileAConfirmedOneIs() throws Exception {
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
         try (ServerAssembly repushing = TestServer.awaitHealthy(TestServer.start(
-                     TestServer.config(mempool, Map.of("PRICE_REPUSH_SECONDS", "600", "PRICE_STALE_SECONDS", "2",
+                     TestServer.config(mempool, Map.of("PRICE_REPUSH_SECONDS", "600", "PRICE_STALE_SECONDS", "3",
                              "WS_IDLE_TIMEOUT_SECONDS", "86400")), now::get));
-             WsTestClient v1 = WsTestClient.connect(repushing.port(), "/ws")) {
-            v1.next(3);
-            // The fake mempool confirms no price after its first: two seconds later every price is stale.
-            Await.until("prices stale", WsTestClient.DEADLINE, () -> repushing.health().reason().startsWith(
-                    "degraded: stale prices (not confirmed for over 2 s): USD, EUR, CHF, JPY"));
+             WsTestClient v2 = WsTestClient.connect(repushing.port(), "/api/v2/ws")) {
+            v2.next();
+            for (String currency : new String[] {"USD", "EUR"}) {
+                v2.sendBinary(V2Codec.request(dev.btclock.core.codec.V2Request.Action.SUBSCRIBE, "price", currency));
+                v2.next(2);
+            }
+            v2.sendBinary(V2Codec.request(new dev.btclock.core.codec.V2Request(dev.btclock.core.codec.V2Request.Action.SUBSCRIBE,
+                    "blockheight", null)));
+            assertEquals(Optional.of(new ServerFrame.BlockHeight(870123)), V2Codec.decodeFrame(v2.next().payload()));
+            // The fake mempool confirms no price after its first: three seconds later every price is stale.
+            Await.until("prices stale", WsTestClient.DEADLINE, () -> repushing.health().reason().equals(
+                    "degraded: stale prices (not confirmed for over 3 s): USD, EUR, CHF, JPY"), () -> repushing.health().reason());
             java.net.http.HttpResponse<String> last = TestServer.get(repushing.port(), "/api/lastprice");
             assertEquals("{\"USD\":64212,\"EUR\":59123,\"CHF\":55000,\"JPY\":10123456}", last.body(), "the body is unchanged");
-            assertTrue(last.headers().firstValue("X-Price-Age").orElse("").matches("USD=\\d+, EUR=\\d+, CHF=\\d+, JPY=\\d+"),
-                    last.headers().map().toString());
-            assertTrue(Long.parseLong(last.headers().firstValue("X-Price-Age").get().replaceAll("USD=(\\d+),.*", "$1")) >= 2);
+            String ages = last.headers().firstValue("X-Price-Age").orElse("");
+            assertTrue(ages.matches("USD=\\d+, EUR=\\d+, CHF=\\d+, JPY=\\d+"), last.headers().map().toString());
+            assertTrue(Long.parseLong(ages.replaceAll("USD=(\\d+),.*", "$1")) >= 3, ages);
 
+            // EUR is confirmed (within the change threshold: devices see nothing), the others stay stale.
+            mempool.pushConversions("{\"time\":3,\"EUR\":59124}");
+            Await.until("EUR fresh", WsTestClient.DEADLINE, () -> repushing.health().reason().equals(
+                    "degraded: stale prices (not confirmed for over 3 s): USD, CHF, JPY"), () -> repushing.health().reason());
             now.addAndGet(java.time.Duration.ofSeconds(601).toNanos());
+            // One re-push round sends every due price: USD, had it been due, would come with EUR.
+            assertEquals(Optional.of(new ServerFrame.Price("EUR", 59123)), V2Codec.decodeFrame(v2.next().payload()),
+                    "the confirmed price is re-pushed");
             mempool.pushBlock(870124, "0000000000000000000bbb", 12.5);
-            assertEquals("{\"block\":{\"height\":870124}}", v1.next().text(), "no re-push of the stale price came first");
-
-            mempool.pushConversions("{\"time\":3,\"USD\":64213,\"EUR\":59123,\"CHF\":55000,\"JPY\":10123456}");
-            Await.until("fresh again", WsTestClient.DEADLINE, () -> repushing.health().reason().equals("ok"));
+            assertEquals(Optional.of(new ServerFrame.BlockHeight(870124)), V2Codec.decodeFrame(v2.next().payload()),
+                    "the stale USD price was not re-pushed");
         }
     }
 

@@ -81,7 +81,7 @@ class ModulePathIT {
     }
 
     private static void assertRunOk(String out) {
-        assertTrue(out.contains("drivers [bitcoind-rpc, bitcoind-zmq, constant, mempool-ws]"), out);
+        assertTrue(out.contains("drivers [binance, bitcoind-rpc, bitcoind-zmq, bitfinex, coinbase, constant, kraken, mempool-ws]"), out);
         assertTrue(out.contains("buses [inproc, loopback, valkey]"), out);
         assertTrue(out.contains("v2 81ab626c6f636b686569676874ce000debd9 BlockHeight[height=912345]"), out);
         assertTrue(out.contains("v1 {\"block\":{\"height\":912345}}"), out);

@@ -97,8 +97,24 @@ public final class NodeHealth implements HealthCheck {
                         }
                     }
                     causes.add("no fresh price source (" + String.join("; ", why) + ")");
-                } else if (!unbacked.isEmpty()) {
-                    causes.add("no fresh price source for " + String.join(", ", unbacked));
+                } else {
+                    if (!unbacked.isEmpty()) {
+                        causes.add("no fresh price source for " + String.join(", ", unbacked));
+                    }
+                    List<String> disputed = median.disputed();
+                    if (!disputed.isEmpty()) {
+                        causes.add("price sources disagree on " + String.join(", ", disputed) + " (not published until they agree)");
+                    }
+                    List<String> down = new ArrayList<>();
+                    for (UpstreamDriver d : up.drivers()) {
+                        DriverHealth h = d.health();
+                        if (median.sources().contains(d.name()) && !h.connected()) {
+                            down.add(d.name() + ": " + Secrets.maskUserInfo(h.detail()));
+                        }
+                    }
+                    if (!down.isEmpty()) {
+                        causes.add("price source down (" + String.join("; ", down) + ")");
+                    }
                 }
             }
             if (up == null) {

@@ -58,12 +58,15 @@ public final class PriceAges {
         return at != null && at.plus(stale).isBefore(clock.instant());
     }
 
-    /** The currencies whose price is stale, in the order of {@code /api/lastprice}. */
+    /** The currencies whose price is stale (as {@link #isStale} tells), in the order of {@code /api/lastprice}. */
     public List<String> staleCurrencies() {
+        Map<String, Instant> times = state.priceTimes();
+        Instant limit = clock.instant().minus(stale);
         List<String> list = new ArrayList<>();
-        for (Map.Entry<String, Long> e : seconds().entrySet()) {
-            if (e.getValue() > stale.toSeconds()) {
-                list.add(e.getKey());
+        for (String currency : state.snapshot().prices().keySet()) {
+            Instant at = times.get(currency);
+            if (at != null && at.isBefore(limit)) {
+                list.add(currency);
             }
         }
         return list;

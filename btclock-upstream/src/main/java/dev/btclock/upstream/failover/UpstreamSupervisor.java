@@ -175,7 +175,10 @@ public final class UpstreamSupervisor implements UpstreamDriver {
         }
         DataKind kind = DataKind.of(e);
         if (median != null && e instanceof PriceUpdate p) {
-            median.offer(p);
+            // Only the price sources count, each under its driver's name (what sourceDown and the metrics use).
+            if (candidates.get(DataKind.PRICE).contains(from)) {
+                median.offer(p.source().equals(from.name()) ? p : new PriceUpdate(p.currency(), p.price(), p.at(), from.name()));
+            }
             return;
         }
         latest.get(from).put(key(e), new Received(e, clock.instant()));

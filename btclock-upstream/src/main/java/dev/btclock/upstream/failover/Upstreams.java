@@ -71,8 +71,9 @@ public final class Upstreams {
         }
         boolean exchanges = "exchanges".equals(priceSource);
         List<String> priceSourceNames = names(s.string("PRICE_SOURCES", DEFAULT_PRICE_SOURCES));
-        Duration fresh = s.seconds("PRICE_FRESH_SECONDS", Duration.ofSeconds(60), 2, 3600);
-        Duration mempoolFresh = s.seconds("MEMPOOL_PRICE_FRESH_SECONDS", Duration.ofSeconds(600), 2, 86400);
+        // At least 20 s: a live exchange re-stamps a quiet pair on its heartbeats, every 15 s on Bitfinex.
+        Duration fresh = s.seconds("PRICE_FRESH_SECONDS", Duration.ofSeconds(60), 20, 3600);
+        Duration mempoolFresh = s.seconds("MEMPOOL_PRICE_FRESH_SECONDS", Duration.ofSeconds(600), 20, 86400);
         double outlier = percent(s, "PRICE_OUTLIER_PERCENT", 2.0);
         if (exchanges && priceSourceNames.isEmpty()) {
             s.problem("PRICE_SOURCES", "names no price source (PRICE_SOURCE=exchanges needs at least one)");

@@ -21,8 +21,10 @@ import java.util.Map;
  * Turns mempool WebSocket frames and REST bodies into events, defensively (docs/upstreams.md §1):
  * {@code block} and {@code mempool-blocks} in one frame both count; an empty {@code mempool-blocks}
  * is ignored; {@code blocks} lists (up to 32 after a reorg) give their highest block; unknown keys
- * are ignored; {@code conversions} keeps only three-letter codes with a value above zero
- * ({@code -1} means unknown). Stateless and thread-safe.
+ * are ignored; {@code conversions} keeps only three-letter codes with a numeric value, and a value of
+ * zero or below ({@code -1}: mempool does not know the price now) becomes a price of {@code -1},
+ * which market state ignores and a price median reads as "this source no longer knows". Stateless
+ * and thread-safe.
  */
 public final class MempoolMessages {
 
@@ -108,6 +110,8 @@ public final class MempoolMessages {
                 double price = v.getAsDouble();
                 if (price > 0 && !Double.isInfinite(price)) {
                     events.add(new PriceUpdate(e.getKey(), price, now, source));
+                } else if (price <= 0) {
+                    events.add(new PriceUpdate(e.getKey(), -1, now, source));
                 }
             }
         }

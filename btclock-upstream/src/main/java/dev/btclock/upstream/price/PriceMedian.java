@@ -23,10 +23,10 @@ import java.util.Objects;
  *       {@linkplain #sourceDown down} counts for nothing until it quotes again.</li>
  *   <li><b>Outliers</b>: with three or more fresh quotes, a quote further than
  *       {@code outlierFraction} from their median is left out and the median of the others is
- *       used. With two that disagree by more than that, the one nearer to the last published
- *       value is used (before any value was published: the source listed first). Every time a
- *       source is left out of a currency it had been used for (or had just joined), its outlier
- *       count goes up by one.</li>
+ *       used. Two that disagree by more than that, or quotes with no majority within it, cannot be
+ *       told apart: nothing is published for the currency until they agree ({@link #disputed}).
+ *       Every time a source is left out of a currency it had been used for (or had just joined),
+ *       its outlier count goes up by one.</li>
  *   <li><b>Publishing</b>: {@link #evaluate} returns one {@link PriceUpdate} per currency whose
  *       rounded value changed since it was last published, or whose last publication is older
  *       than {@code confirmEvery} (so that every node can tell a quiet market from a dead feed);
@@ -55,13 +55,15 @@ public final class PriceMedian {
     /** Per "source currency", whether it was left out at the last evaluation. */
     private final Map<String, Boolean> excluded = new HashMap<>();
     private final Map<String, Long> outliers = new HashMap<>();
+    /** The currencies whose fresh quotes disagree with no majority at the last evaluation. */
+    private final java.util.Set<String> disputed = new java.util.LinkedHashSet<>();
     /** The "source currency" quotes their source withdrew (a price {@code <= 0}). */
     private final java.util.Set<String> withdrawn = new java.util.HashSet<>();
     /** Per source found down, when it last was: its quotes from before that do not count. */
     private final Map<String, Instant> downAt = new HashMap<>();
 
     /**
-     * @param sources         the source names, in order of preference (the tie-break of two quotes that disagree)
+     * @param sources         the source names, in order of preference (how quotes are listed)
      * @param fresh           how long a quote counts, unless its source has its own window
      * @param windows         per source name, its own freshness window (may be empty)
      * @param outlierFraction how far from the median a quote may be, as a fraction (0.02 = 2 %)
@@ -134,6 +136,13 @@ public final class PriceMedian {
                     LOG.info("prices: {} agrees again on {} ({})", q.source(), currency, q.price());
                 }
             }
+            boolean nowDisputed = r != null && r.disputed;
+            if (nowDisputed && disputed.add(currency)) {
+                LOG.warn("prices: the sources of {} disagree by more than {} % with no majority ({}); {} is not published until they agree",
+                        currency, outlierFraction * 100, describe(e.getValue(), now), currency);
+            } else if (!nowDisputed && disputed.remove(currency) && r != null) {
+                LOG.info("prices: the sources of {} agree again", currency);
+            }
             if (r == null || Double.isNaN(r.price)) {
                 continue;
             }
@@ -151,6 +160,14 @@ public final class PriceMedian {
     public synchronized boolean isFresh(String currency, Instant now) {
         Map<String, PriceUpdate> perSource = quotes.get(currency);
         return perSource != null && perSource.values().stream().anyMatch(q -> isFresh(q, now));
+    }
+
+    /**
+     * The currencies whose fresh quotes disagreed with no majority at the last evaluation (two
+     * quotes further apart than the outlier fraction, say): not published until they agree.
+     */
+    public synchronized List<String> disputed() {
+        return List.copyOf(disputed);
     }
 
     /** The currencies some source has quoted since start, in order of first appearance. */
@@ -225,12 +242,8 @@ public final class PriceMedian {
         live.sort(Comparator.comparingInt(q -> rank(q.source())));
         List<PriceUpdate> kept = new ArrayList<>();
         if (live.size() == 2 && !near(live.get(0).price(), live.get(1).price())) {
-            Published last = published.get(currency);
-            PriceUpdate pick = live.get(0);
-            if (last != null && Math.abs(live.get(1).price() - last.price) < Math.abs(pick.price() - last.price)) {
-                pick = live.get(1);
-            }
-            kept.add(pick);
+            // Neither can outvote the other: nothing trustworthy to publish.
+            return new Result(Double.NaN, List.of(), true);
         } else if (live.size() >= 3) {
             double m = median(live);
             for (PriceUpdate q : live) {
@@ -243,11 +256,11 @@ public final class PriceMedian {
         }
         if (kept.isEmpty()) {
             // No majority (say two pairs far apart): nothing trustworthy to publish.
-            return new Result(Double.NaN, sourcesOf(live));
+            return new Result(Double.NaN, List.of(), true);
         }
         List<String> left = sourcesOf(live);
         left.removeAll(sourcesOf(kept));
-        return new Result(median(kept), left);
+        return new Result(median(kept), left, false);
     }
 
     private boolean near(double price, double reference) {
@@ -288,7 +301,10 @@ public final class PriceMedian {
     private record Published(double price, Instant publishedAt) {
     }
 
-    /** An evaluation: the value to publish ({@code NaN} when there is none) and who was left out. */
-    private record Result(double price, List<String> excluded) {
+    /**
+     * An evaluation: the value to publish ({@code NaN} when there is none), who was left out, and
+     * whether the fresh quotes disagree with no majority.
+     */
+    private record Result(double price, List<String> excluded, boolean disputed) {
     }
 }

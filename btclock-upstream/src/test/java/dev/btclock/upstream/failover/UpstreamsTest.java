@@ -109,7 +109,7 @@ class UpstreamsTest {
                 problems("PRICE_SOURCE", "exchanges", "PRICE_SOURCES", " , "));
         assertEquals(List.of("PRICE_SOURCES names a source twice: kraken,coinbase,kraken"),
                 problems("PRICE_SOURCE", "exchanges", "PRICE_SOURCES", "kraken,coinbase,kraken"));
-        assertEquals(List.of("PRICE_FRESH_SECONDS must be between 2 and 3600, got 1",
+        assertEquals(List.of("PRICE_FRESH_SECONDS must be between 20 and 3600, got 1",
                         "PRICE_OUTLIER_PERCENT must be a percentage above 0 and at most 50, got \"2%\""),
                 problems("PRICE_SOURCE", "exchanges", "PRICE_SOURCES", "kraken", "PRICE_OUTLIER_PERCENT", "2%",
                         "PRICE_FRESH_SECONDS", "1"));

@@ -39,10 +39,12 @@ class MempoolMessagesTest {
     }
 
     @Test
-    void conversions_keepKnownPositivePrices() {
-        String frame = "{\"conversions\": {\"time\":1755012300,\"USD\":118234,\"EUR\":101456,\"BGN\":-1,\"XX\":5,\"GBP\":\"1\"}}";
+    void conversions_keepKnownPrices_andSayWhichAreUnknown() {
+        String frame = "{\"conversions\": {\"time\":1755012300,\"USD\":118234,\"EUR\":101456,\"BGN\":-1,\"XX\":5,\"GBP\":\"1\","
+                + "\"CHF\":0}}";
         List<Event> events = m.frame(frame, T);
-        assertEquals(List.of(new PriceUpdate("USD", 118234, T, "mempool-ws"), new PriceUpdate("EUR", 101456, T, "mempool-ws")),
+        assertEquals(List.of(new PriceUpdate("USD", 118234, T, "mempool-ws"), new PriceUpdate("EUR", 101456, T, "mempool-ws"),
+                        new PriceUpdate("BGN", -1, T, "mempool-ws"), new PriceUpdate("CHF", -1, T, "mempool-ws")),
                 events);
     }
 

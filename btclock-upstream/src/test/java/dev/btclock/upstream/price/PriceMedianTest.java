@@ -103,24 +103,30 @@ class PriceMedianTest {
     }
 
     @Test
-    void twoSourcesThatDisagree_keepTheOneNearerTheLastPublishedValue() {
+    void twoSourcesThatDisagree_publishNothing_untilTheyAgree() {
         quote("kraken", "GBP", 80_000, T0);
         only(median.evaluate(T0));
         quote("coinbase", "GBP", 80_100, T0.plusSeconds(1));
         quote("kraken", "GBP", 88_000, T0.plusSeconds(1));
 
-        PriceUpdate p = only(median.evaluate(T0.plusSeconds(1)));
+        assertEquals(List.of(), median.evaluate(T0.plusSeconds(1)), "10 % apart: neither can outvote the other");
+        assertEquals(List.of("GBP"), median.disputed());
+        assertEquals(0, median.outliers("kraken", "GBP"), "nobody is known to be the outlier");
 
-        assertEquals(80_100, p.price(), "kraken jumped 10 %: coinbase stays near the last value");
-        assertEquals(1, median.outliers("kraken", "GBP"));
+        quote("kraken", "GBP", 80_200, T0.plusSeconds(2));
+        assertEquals(80_150, only(median.evaluate(T0.plusSeconds(2))).price());
+        assertEquals(List.of(), median.disputed());
     }
 
     @Test
-    void twoSourcesThatDisagree_withNothingPublishedYet_keepTheFirstListed() {
-        quote("coinbase", "GBP", 88_000, T0);
-        quote("kraken", "GBP", 80_000, T0);
+    void noMajority_amongFour_publishesNothing() {
+        quote("kraken", "EUR", 90_000, T0);
+        quote("coinbase", "EUR", 90_010, T0);
+        quote("bitfinex", "EUR", 99_000, T0);
+        quote("binance", "EUR", 99_010, T0);
 
-        assertEquals(80_000, only(median.evaluate(T0)).price());
+        assertEquals(List.of(), median.evaluate(T0));
+        assertEquals(List.of("EUR"), median.disputed());
     }
 
     @Test
