@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * arrays {@code [chanId,[BID,BID_SIZE,ASK,ASK_SIZE,DAILY_CHANGE,DAILY_CHANGE_RELATIVE,LAST_PRICE,
  * VOLUME,HIGH,LOW]]}; {@code [chanId,"hb"]} on every channel every 15 s; {@code {"event":"ping"}}
  * answered with {@code pong}; an unlisted symbol (listed: {@code tBTCUSD, tBTCEUR, tBTCGBP,
- * tBTCJPY}) answered with error 10001.
+ * tBTCJPY}) answered with error 10001; {@link #newChannel} moves a currency to a new {@code chanId},
+ * as a resubscription would.
  *
  * <p>Realistic rates (ticker messages per second): USD 1, EUR 0.3, GBP and JPY 0.1. Bitfinex
  * throttles ticker messages to about one a second per pair on busy books; the fiat pairs other
@@ -61,6 +62,25 @@ public final class FakeBitfinex extends FakeExchange {
         return id;
     }
 
+    /**
+     * Moves {@code currency} to a new {@code chanId} on every client subscribed to it, announced with a
+     * {@code subscribed} event; its later tickers and heartbeats use the new one. Returns the newest.
+     */
+    public long newChannel(String currency) {
+        long[] newest = {-1};
+        onSender(() -> {
+            for (Client c : allClients()) {
+                if (c.subscriptions.containsKey(currency)) {
+                    long chanId = chanIds.incrementAndGet();
+                    c.subscriptions.put(currency, chanId);
+                    send(c, subscribed(chanId, "tBTC" + currency));
+                    newest[0] = chanId;
+                }
+            }
+        });
+        return newest[0];
+    }
+
     @Override
     protected void opened(Client c) {
         send(c, "{\"event\":\"info\",\"version\":2,\"serverId\":\"" + UUID.nameUUIDFromBytes(new byte[] {(byte) c.hashCode()})
@@ -85,8 +105,7 @@ public final class FakeBitfinex extends FakeExchange {
             String currency = symbol.startsWith("tBTC") ? symbol.substring(4) : "";
             if (listed(currency)) {
                 long chanId = chanIds.incrementAndGet();
-                send(c, "{\"event\":\"subscribed\",\"channel\":\"ticker\",\"chanId\":" + chanId + ",\"symbol\":\"" + symbol
-                        + "\",\"pair\":\"" + symbol.substring(1) + "\"}");
+                send(c, subscribed(chanId, symbol));
                 subscribe(c, currency, chanId);
             } else {
                 JsonObject error = new JsonObject();
@@ -98,6 +117,12 @@ public final class FakeBitfinex extends FakeExchange {
                 send(c, error.toString());
             }
         }
+    }
+
+    /** The {@code subscribed} event of a ticker channel. */
+    static String subscribed(long chanId, String symbol) {
+        return "{\"event\":\"subscribed\",\"channel\":\"ticker\",\"chanId\":" + chanId + ",\"symbol\":\"" + symbol
+                + "\",\"pair\":\"" + symbol.substring(1) + "\"}";
     }
 
     @Override

@@ -16,8 +16,9 @@ import java.util.StringJoiner;
  * so nothing is sent after connecting. USD is read from {@code BTCUSDT}: Binance has no BTC/USD
  * pair, and the Tether stablecoin stands in for the dollar. Each {@code 24hrTicker} event (wrapped
  * as {@code {"stream":...,"data":{...}}}) carries the last price as the decimal string {@code c},
- * once a second; the server's protocol Pings (every 20 s) are answered by the JDK client itself; a
- * {@code serverShutdown} event reconnects. An unknown symbol's stream stays empty.
+ * once a second, so the tickers are the feed's sign of life; the server's protocol Pings (every 20 s)
+ * are answered by the JDK client itself and count for nothing; a {@code serverShutdown} event
+ * reconnects, through the backoff. An unknown symbol's stream stays empty.
  */
 final class BinanceDriver extends ExchangeDriver {
 
@@ -63,7 +64,7 @@ final class BinanceDriver extends ExchangeDriver {
                     throw new MalformedFrame("24hrTicker without a symbol");
                 }
                 String symbol = s.getAsString();
-                link.pairPrice(symbol, decimal(data.get("c"), symbol + " c"));
+                link.pairPrice(symbol, decimal(data.get("c"), "c of " + snippet(symbol)));
             }
             case "serverShutdown" -> link.reconnect("the exchange announced a server shutdown");
             default -> {

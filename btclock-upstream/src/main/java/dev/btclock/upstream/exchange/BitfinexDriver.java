@@ -14,18 +14,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bitfinex WebSocket v2 (docs/upstreams.md §4.3): one {@code ticker} subscription per
- * {@code tBTC<currency>} symbol; the {@code subscribed} event maps each {@code chanId} to its symbol;
- * data are positional arrays {@code [chanId,[BID,...,LAST_PRICE,...]]}, the last price at index 6
- * (no other length is assumed); {@code [chanId,"hb"]} about every 15 s; an {@code error} event
- * (10001, unknown pair) for a symbol makes it not offered; info 20051 (the server restarts) and
- * 20061 (maintenance over) reconnect. The ping is {@code {"event":"ping","cid":N}}, answered with
- * {@code {"event":"pong",...}}.
+ * {@code tBTC<currency>} symbol; the {@code subscribed} event maps a {@code chanId} to its symbol, for
+ * the configured symbols only and one channel per symbol (a new {@code chanId} replaces the old
+ * one), so the map never holds more entries than there are pairs; data are positional arrays
+ * {@code [chanId,[BID,...,LAST_PRICE,...]]}, the last price at index 6 (no other length is
+ * assumed); {@code [chanId,"hb"]} about every 15 s, a sign of life of the connection that refreshes
+ * that channel's price only; an {@code error} event (10001, unknown pair) for a symbol makes it not
+ * offered; info 20051 (the server restarts) and 20061 (maintenance over) reconnect, through the
+ * backoff. The ping is {@code {"event":"ping","cid":N}}, answered with {@code {"event":"pong",...}},
+ * which counts for nothing.
  */
 final class BitfinexDriver extends ExchangeDriver {
 
     /** Index of LAST_PRICE in a ticker array. */
     static final int LAST_PRICE = 6;
 
+    /** The current ticker channel of each configured pair: chanId to currency, at most one per currency. */
     private final Map<Long, String> channels = new ConcurrentHashMap<>();
     private final AtomicLong cids = new AtomicLong();
 
@@ -72,21 +76,25 @@ final class BitfinexDriver extends ExchangeDriver {
             throw new MalformedFrame("channel message without payload");
         }
         long chanId = chanId(data.get(0));
-        JsonElement payload = data.get(1);
-        if (payload instanceof JsonPrimitive p && p.isString()) {
-            // "hb", the channel's heartbeat: a sign of life.
-            return;
-        }
-        String symbol = channels.get(chanId);
-        if (symbol == null) {
+        String currency = channels.get(chanId);
+        if (currency == null) {
             log.debug("{}: ignored a message of channel {}, not subscribed", name(), chanId);
             return;
         }
+        JsonElement payload = data.get(1);
+        if (payload instanceof JsonPrimitive p && p.isString()) {
+            if ("hb".equals(p.getAsString())) {
+                // The channel's heartbeat: its feed lives.
+                link.alive(currency);
+            }
+            return;
+        }
+        String symbol = pairs().get(currency);
         JsonArray ticker = payload.getAsJsonArray();
         if (ticker.size() <= LAST_PRICE) {
             throw new MalformedFrame("ticker of " + symbol + " has " + ticker.size() + " fields, no LAST_PRICE");
         }
-        link.pairPrice(symbol, number(ticker.get(LAST_PRICE), symbol + " LAST_PRICE"));
+        link.price(currency, number(ticker.get(LAST_PRICE), "LAST_PRICE of " + symbol));
     }
 
     private void event(JsonObject msg, Link link) {
@@ -97,11 +105,7 @@ final class BitfinexDriver extends ExchangeDriver {
         switch (event) {
             case "subscribed" -> {
                 if ("ticker".equals(string(msg, "channel"))) {
-                    String symbol = string(msg, "symbol");
-                    if (symbol == null) {
-                        throw new MalformedFrame("subscribed event without a symbol");
-                    }
-                    channels.put(chanId(msg.get("chanId")), symbol);
+                    subscribed(msg);
                 }
             }
             case "error" -> {
@@ -115,9 +119,25 @@ final class BitfinexDriver extends ExchangeDriver {
             }
             case "info" -> info(msg, link);
             default -> {
-                // "pong", "conf", ...: a sign of life.
+                // "pong", "conf", ...: nothing to read, and no sign of the feed's life.
             }
         }
+    }
+
+    /** A ticker channel: kept if its symbol is a configured one, in place of that symbol's earlier channel. */
+    private void subscribed(JsonObject msg) {
+        String symbol = string(msg, "symbol");
+        if (symbol == null) {
+            throw new MalformedFrame("subscribed event without a symbol");
+        }
+        long chanId = chanId(msg.get("chanId"));
+        String currency = currencyOf(symbol);
+        if (currency == null) {
+            log.debug("{}: ignored channel {} of {}, not asked for", name(), chanId, snippet(symbol));
+            return;
+        }
+        channels.values().remove(currency);
+        channels.put(chanId, currency);
     }
 
     private void info(JsonObject msg, Link link) {

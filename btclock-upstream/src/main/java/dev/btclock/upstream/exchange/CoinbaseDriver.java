@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * Coinbase Advanced Trade (docs/upstreams.md §4.2): a {@code ticker} subscription for every
  * {@code BTC-<currency>} product, then the {@code heartbeats} channel (one channel per subscribe
  * message, both sent at once, well within the 5 s the exchange allows); prices are decimal
- * strings in {@code events[].tickers[].price}; the {@code subscriptions} message is ignored. An
+ * strings in {@code events[].tickers[].price}; the tickers and the {@code heartbeats} messages are
+ * the feed's sign of life; the {@code subscriptions} message is ignored and is none. An
  * {@code error} that names products makes them not offered, and the others are subscribed again
  * (a subscribe with one unknown product may be refused whole). Gaps in {@code sequence_num} are
  * counted. No application ping: the default protocol Ping.
@@ -87,11 +88,13 @@ final class CoinbaseDriver extends ExchangeDriver {
                     if (product == null) {
                         throw new MalformedFrame("ticker without a product_id");
                     }
-                    link.pairPrice(product, decimal(ticker.get("price"), product + " price"));
+                    link.pairPrice(product, decimal(ticker.get("price"), "price of " + snippet(product)));
                 }
             }
+        } else if ("heartbeats".equals(channel)) {
+            link.alive();
         }
-        // "heartbeats", "subscriptions" and other channels: a sign of life, nothing to read.
+        // "subscriptions" and other channels: nothing to read, and no sign of the feed's life.
     }
 
     private void error(JsonObject msg, Link link) {
@@ -128,15 +131,6 @@ final class CoinbaseDriver extends ExchangeDriver {
     /** Whether {@code text} names {@code product} as a whole word ({@code BTC-USD}, not {@code BTC-USDC}). */
     static boolean mentions(String text, String product) {
         return Pattern.compile("(?<![A-Za-z0-9-])" + Pattern.quote(product) + "(?![A-Za-z0-9])").matcher(text).find();
-    }
-
-    private String currencyOf(String product) {
-        for (Map.Entry<String, String> e : pairs().entrySet()) {
-            if (e.getValue().equals(product)) {
-                return e.getKey();
-            }
-        }
-        return product;
     }
 
     private static String string(JsonObject o, String key) {

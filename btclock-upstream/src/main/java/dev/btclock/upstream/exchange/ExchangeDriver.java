@@ -36,12 +36,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -54,20 +56,31 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>Connects with the JDK WebSocket client (HTTP/1.1), sends the subscriptions, and reconnects
- *       after every failure with capped, jittered backoff from 1 s to 60 s; the backoff starts over
- *       after a connection that delivered prices.</li>
- *   <li>A feed that goes quiet for {@code pingAfter} gets the exchange's ping; one that stays quiet
- *       for {@code silence} is dropped and connected again. Only text frames count as a sign of life:
- *       a protocol Pong or Ping proves that the socket is open, not that the feed behind it works.</li>
+ *       after every failure with capped, jittered backoff (the first delay 0.5 to 1 s, the ceiling
+ *       doubling up to 60 s). The backoff starts over only after a connection that delivered prices
+ *       and lasted at least 60 s by the driver's clock, so that a server which sends a price and
+ *       then closes, or keeps announcing a restart, is not called again every second.</li>
+ *   <li>Only the feed's own life counts as a sign of life: the ticker data and the heartbeats the
+ *       exchange sends unprompted, which the dialect reports through {@code Link.price},
+ *       {@code Link.alive()} or {@code Link.alive(currency)}. Answers to the driver's own pings,
+ *       acknowledgements, status and info messages, skipped frames, and protocol Pings and Pongs
+ *       show that the socket is open, not that the feed behind it works, and count for nothing. A
+ *       connection without a sign of life for {@code pingAfter} gets the exchange's ping (which
+ *       keeps proxies and the exchange's own idle timers content); one without a sign of life for
+ *       {@code silence} is dropped and connected again.</li>
  *   <li>Every ticker value becomes a {@link PriceUpdate}. The last price of each currency is kept for
- *       the current connection, and every well-formed frame, heartbeats included, re-emits each
- *       currency last emitted more than 5 s ago with a fresh timestamp: a live but quiet market stays
- *       fresh downstream, a dead or silent feed goes stale. The prices are forgotten with the
- *       connection, and each one is then reported unknown (a {@link PriceUpdate} of -1), so that a
- *       median of several sources stops counting them at once.</li>
+ *       the current connection, and every sign of life re-emits each price it covers (a channel's
+ *       heartbeat covers its own currency only) once its last emission is 5 s old, with a fresh
+ *       timestamp: a live but quiet market stays fresh downstream, a dead or silent feed goes stale.
+ *       A price is reported unknown (a {@link PriceUpdate} of -1), so that a median of several
+ *       sources stops counting it at once, when the connection ends and when the exchange refuses
+ *       its pair during the connection.</li>
  *   <li>Frames over 64 KiB characters, non-JSON frames and known messages of the wrong shape are
  *       skipped. The first one of a connection is logged at warn with an escaped snippet of at most
- *       120 characters, later ones as one line a minute with their count.</li>
+ *       120 characters, later ones as one line a minute with their count. Text the exchange supplied
+ *       reaches the log only escaped and cut, as those snippets are.</li>
+ *   <li>A socket whose handshake completes after the driver gave up on it, or which is no longer
+ *       the current connection, is aborted as soon as it shows up.</li>
  * </ul>
  *
  * <p>Threads: one scheduler thread for the connection loop and the silence check, and two for the
@@ -80,6 +93,8 @@ public abstract class ExchangeDriver implements UpstreamDriver {
     static final int MAX_FRAME_CHARS = 64 * 1024;
     /** A kept price is emitted again, with a fresh timestamp, once its last emission is this old. */
     static final Duration REFRESH = Duration.ofSeconds(5);
+    /** A connection that delivered prices and lasted this long starts the reconnect backoff over. */
+    static final Duration STABLE = Duration.ofSeconds(60);
     private static final long SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int SNIPPET_CHARS = 120;
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,15}(\\.[0-9]{1,18})?");
@@ -131,13 +146,18 @@ public abstract class ExchangeDriver implements UpstreamDriver {
     abstract List<String> subscriptions();
 
     /**
-     * Reads one well-formed JSON frame of the current connection, reporting through {@code link}.
-     * Unknown messages are ignored; a known message of the wrong shape throws (any runtime exception
-     * skips the frame).
+     * Reads one well-formed JSON frame of the current connection, reporting through {@code link}:
+     * prices, the exchange's own heartbeats ({@link Link#alive()}, {@link Link#alive(String)}),
+     * refused pairs. A frame reported as neither a price nor a heartbeat is no sign of life. Unknown
+     * messages are ignored; a known message of the wrong shape throws (any runtime exception skips
+     * the frame; a {@link MalformedFrame}'s message is logged as it is).
      */
     abstract void read(JsonElement frame, Link link);
 
-    /** Sends the exchange's ping after {@code pingAfter} of quiet; a protocol Ping frame unless overridden. */
+    /**
+     * Sends the exchange's ping after {@code pingAfter} without a sign of life; a protocol Ping frame
+     * unless overridden. Its answer is no sign of life.
+     */
     void ping(Link link) {
         link.sendPing();
     }
@@ -177,6 +197,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
         loop.scheduleWithFixedDelay(this::checkSilence, check, check, TimeUnit.MILLISECONDS);
     }
 
+    /** Connected or why not; the last-event time is that of the feed's last sign of life. */
     @Override
     public final DriverHealth health() {
         Link l = link;
@@ -242,6 +263,11 @@ public abstract class ExchangeDriver implements UpstreamDriver {
         return pairs;
     }
 
+    /** The configured currency whose pair the exchange calls {@code pair}, or null. */
+    final String currencyOf(String pair) {
+        return currencyOfPair.get(pair);
+    }
+
     /** The currencies priced on the current connection so far, in the configured order; empty while disconnected. */
     public final Set<String> currencies() {
         Link l = link;
@@ -287,29 +313,33 @@ public abstract class ExchangeDriver implements UpstreamDriver {
         reset();
         Link l = new Link(gen);
         link = l;
+        HttpClient client = http;
+        if (client == null) {
+            return;
+        }
+        CompletableFuture<WebSocket> opening = null;
         try {
-            HttpClient client = http;
-            if (client == null) {
-                return;
-            }
-            WebSocket ws = client.newWebSocketBuilder()
+            opening = client.newWebSocketBuilder()
                     .connectTimeout(timeout)
-                    .buildAsync(uri, new Listener(l))
-                    .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    .buildAsync(uri, new Listener(l));
+            WebSocket ws = opening.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             l.open(ws);
             if (closed) {
                 l.abort();
                 return;
             }
-            l.lastFrameNanos = System.nanoTime();
+            l.openedAt = clock.instant();
+            l.lastLifeNanos = System.nanoTime();
             connected = true;
             log.info("{}: connected to {}", name, shown(uri));
             for (String s : subscriptions()) {
                 l.send(s);
             }
         } catch (InterruptedException e) {
+            l.abandon(opening);
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            l.abandon(opening);
             fail(gen, "cannot connect: " + rootCause(e));
         }
     }
@@ -320,7 +350,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             return;
         }
         long now = System.nanoTime();
-        long quiet = now - l.lastFrameNanos;
+        long quiet = now - l.lastLifeNanos;
         if (quiet > silence.toNanos()) {
             fail(l.gen, "silent for " + silence.toSeconds() + " s");
         } else if (quiet > pingAfter.toNanos() && now - l.lastPingNanos > pingAfter.toNanos()) {
@@ -344,26 +374,29 @@ public abstract class ExchangeDriver implements UpstreamDriver {
                     return;
                 }
                 failedGeneration = gen;
-                connected = false;
                 Link l = link;
+                Instant now = clock.instant();
+                // Only a connection that proved itself starts the backoff over: one that sent a price and
+                // then closed at once, again and again, would otherwise be called about once a second.
+                if (l != null && l.delivered && !now.isBefore(l.openedAt.plus(STABLE))) {
+                    backoff.reset();
+                }
+                Duration delay = backoff.next();
+                // The reason first: health() never shows a lost connection without it.
+                detail = "reconnecting in " + delay.toMillis() + " ms: " + reason;
+                connected = false;
                 link = null;
                 if (l != null) {
                     Set<String> known = Set.copyOf(l.quotes.keySet());
                     l.abort();
                     // Unknown from now on (a price of -1, as PriceUpdate defines it): a median drops them at once.
-                    Instant now = clock.instant();
                     for (String currency : pairs.keySet()) {
                         if (known.contains(currency)) {
                             emit(new PriceUpdate(currency, -1, now, name));
                         }
                     }
                     l.flushSkipSummary();
-                    if (l.delivered) {
-                        backoff.reset();
-                    }
                 }
-                Duration delay = backoff.next();
-                detail = "reconnecting in " + delay.toMillis() + " ms: " + reason;
                 log.warn("{}: {}; reconnecting in {} ms", name, reason, delay.toMillis());
                 loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
             });
@@ -372,9 +405,8 @@ public abstract class ExchangeDriver implements UpstreamDriver {
         }
     }
 
+    /** Reads one text frame of the current connection; only what the dialect reports as a sign of life counts. */
     private void onFrame(Link l, String text) {
-        l.lastFrameNanos = System.nanoTime();
-        lastEvent = clock.instant();
         JsonElement frame;
         try {
             frame = parse(text);
@@ -386,9 +418,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             read(frame, l);
         } catch (RuntimeException e) {
             l.skip(e instanceof MalformedFrame ? e.getMessage() : "wrong shape (" + e.getClass().getSimpleName() + ")", text);
-            return;
         }
-        l.refresh();
     }
 
     private void emit(PriceUpdate update) {
@@ -399,16 +429,24 @@ public abstract class ExchangeDriver implements UpstreamDriver {
         }
     }
 
-    /** One connection: its socket, its prices, its rate-limited warnings. Reported to by the dialect. */
+    /**
+     * One connection: its socket, its prices, its rate-limited warnings. Reported to by the dialect,
+     * on the thread that delivers the connection's frames, one frame at a time.
+     */
     final class Link {
         final int gen;
         final Map<String, Quote> quotes = new ConcurrentHashMap<>();
         final Set<String> refused = ConcurrentHashMap.newKeySet();
         private volatile WebSocket ws;
         private CompletableFuture<WebSocket> sends;
-        volatile long lastFrameNanos = System.nanoTime();
+        /** When the connection opened, by the driver's clock; null until then. */
+        volatile Instant openedAt;
+        /** When the feed last showed a sign of life ({@link System#nanoTime}); the silence is measured from it. */
+        volatile long lastLifeNanos = System.nanoTime();
         volatile long lastPingNanos;
         volatile boolean delivered;
+        private volatile boolean abandoned;
+        private boolean strangerRefusalWarned;
         private int skippedHere;
         private long skippedSinceSummary;
         private long lastSummaryNanos;
@@ -425,21 +463,44 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             }
         }
 
+        /** Whether this is still the connection the driver reads: not given up, not failed, not closed. */
         private boolean current() {
-            return gen == generation && gen != failedGeneration && !closed;
+            return !abandoned && gen == generation && gen != failedGeneration && !closed;
         }
 
-        /** A ticker value for the pair called {@code pair}; other pairs are ignored. */
+        /**
+         * {@code connect()} stopped waiting for the handshake: this connection is not current any more,
+         * and a socket that {@code opening} still delivers is aborted at once.
+         */
+        void abandon(CompletableFuture<WebSocket> opening) {
+            abandoned = true;
+            if (opening != null) {
+                opening.whenComplete((w, e) -> {
+                    if (w != null && !current()) {
+                        w.abort();
+                    }
+                });
+            }
+        }
+
+        /**
+         * A ticker value for the pair called {@code pair}; other pairs are ignored (and are no sign of
+         * life). As {@link #price}.
+         */
         void pairPrice(String pair, double price) {
             String currency = currencyOfPair.get(pair);
             if (currency == null) {
-                log.debug("{}: ignored a price for {}, not subscribed", name, pair);
+                log.debug("{}: ignored a price for {}, not subscribed", name, snippet(pair));
                 return;
             }
             price(currency, price);
         }
 
-        /** A ticker value for {@code currency}; a value that is not a finite number above 0 throws {@link MalformedFrame}. */
+        /**
+         * A ticker value for {@code currency}: emitted, kept, and a sign of life of the whole connection
+         * (as {@link #alive()}). A value that is not a finite number above 0 throws {@link MalformedFrame};
+         * a currency refused on this connection is ignored.
+         */
         void price(String currency, double price) {
             if (!(price > 0) || Double.isInfinite(price)) {
                 throw new MalformedFrame("price of " + pairs.get(currency) + " is not above 0: " + price);
@@ -451,26 +512,81 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             quotes.put(currency, new Quote(price, now));
             delivered = true;
             emit(new PriceUpdate(currency, price, now, name));
+            alive();
         }
 
-        /** The exchange does not offer {@code pair}: no price of it on this connection; warned once per driver. */
+        /**
+         * A heartbeat the exchange sent by itself for the whole connection: the silence starts over and
+         * every kept price last emitted {@link #REFRESH} ago or earlier is emitted again with a fresh
+         * timestamp. Never for an answer to the driver's own ping.
+         */
+        void alive() {
+            if (lived()) {
+                Instant now = clock.instant();
+                for (String currency : pairs.keySet()) {
+                    refresh(currency, now);
+                }
+            }
+        }
+
+        /**
+         * A heartbeat the exchange sent by itself for the channel of {@code currency} only: the
+         * connection's silence starts over, and that currency's price alone is refreshed as by
+         * {@link #alive()}.
+         */
+        void alive(String currency) {
+            if (lived()) {
+                refresh(currency, clock.instant());
+            }
+        }
+
+        private boolean lived() {
+            if (!current()) {
+                return false;
+            }
+            lastLifeNanos = System.nanoTime();
+            lastEvent = clock.instant();
+            return true;
+        }
+
+        private void refresh(String currency, Instant now) {
+            Quote q = quotes.get(currency);
+            if (q != null && !q.emitted().isAfter(now.minus(REFRESH))) {
+                quotes.put(currency, new Quote(q.price(), now));
+                emit(new PriceUpdate(currency, q.price(), now, name));
+            }
+        }
+
+        /**
+         * The exchange does not offer {@code pair}: no price of it on this connection, and one it had
+         * is reported unknown at once; warned once per driver. A refusal of a pair the driver never
+         * asked for is warned once per connection.
+         */
         void refusedPair(String pair, String why) {
             String currency = currencyOfPair.get(pair);
             if (currency == null) {
-                log.warn("{}: the exchange refused {}: {}", name, shown(pair), snippet(why));
+                if (!strangerRefusalWarned) {
+                    strangerRefusalWarned = true;
+                    log.warn("{}: the exchange refused {}, which was not asked for: {}", name, snippet(pair), snippet(why));
+                } else {
+                    log.debug("{}: the exchange refused {}: {}", name, snippet(pair), snippet(why));
+                }
                 return;
             }
             refused.add(currency);
-            quotes.remove(currency);
+            if (quotes.remove(currency) != null && current()) {
+                // Unknown from now on, as after a lost connection: a median drops it at once.
+                emit(new PriceUpdate(currency, -1, clock.instant(), name));
+            }
             if (refusalsLogged.add(currency)) {
                 log.warn("{}: {} is not offered ({} refused: {}); no {} prices from this exchange", name, currency,
                         pair, snippet(why), currency);
             } else {
-                log.debug("{}: {} refused again: {}", name, pair, why);
+                log.debug("{}: {} refused again: {}", name, pair, snippet(why));
             }
         }
 
-        /** Drops this connection and makes a new one, as the exchange asked. */
+        /** Drops this connection and makes a new one, through the backoff, as the exchange asked. */
         void reconnect(String reason) {
             fail(gen, reason);
         }
@@ -505,23 +621,10 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             quotes.clear();
         }
 
-        /** Emits again, with a fresh timestamp, each price last emitted {@link #REFRESH} ago or earlier. */
-        void refresh() {
-            if (quotes.isEmpty() || !current()) {
-                return;
-            }
-            Instant now = clock.instant();
-            Instant due = now.minus(REFRESH);
-            for (Map.Entry<String, Quote> e : quotes.entrySet()) {
-                Quote q = e.getValue();
-                if (!q.emitted().isAfter(due)) {
-                    e.setValue(new Quote(q.price(), now));
-                    emit(new PriceUpdate(e.getKey(), q.price(), now, name));
-                }
-            }
-        }
-
-        /** Counts a skipped frame; warns for the first of the connection, then once a minute with the count. */
+        /**
+         * Counts a skipped frame; warns for the first of the connection, then once a minute with the count.
+         * {@code reason} is logged as it is: exchange-supplied text in it must already be a {@link #snippet}.
+         */
         synchronized void skip(String reason, String text) {
             skipped.incrementAndGet();
             long now = System.nanoTime();
@@ -544,8 +647,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
 
         synchronized void flushSkipSummary() {
             if (skippedSinceSummary > 0) {
-                log.warn("{}: skipped {} more bad frames (latest: {})", name, skippedSinceSummary,
-                        snippet(lastSkipReason));
+                log.warn("{}: skipped {} more bad frames (latest: {})", name, skippedSinceSummary, lastSkipReason);
                 skippedSinceSummary = 0;
             }
         }
@@ -555,6 +657,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
     record Quote(double price, Instant emitted) {
     }
 
+    /** Receives the frames of one connection; a connection that is not current any more is aborted. */
     private final class Listener implements WebSocket.Listener {
         private final Link l;
         private final StringBuilder text = new StringBuilder();
@@ -566,6 +669,11 @@ public abstract class ExchangeDriver implements UpstreamDriver {
 
         @Override
         public void onOpen(WebSocket ws) {
+            if (!l.current()) {
+                // The driver gave up on this handshake, failed the connection or closed meanwhile.
+                ws.abort();
+                return;
+            }
             l.open(ws);
             ws.request(1);
         }
@@ -583,8 +691,6 @@ public abstract class ExchangeDriver implements UpstreamDriver {
                 frames.incrementAndGet();
                 if (l.current()) {
                     if (frameChars > MAX_FRAME_CHARS) {
-                        l.lastFrameNanos = System.nanoTime();
-                        lastEvent = clock.instant();
                         l.skip("a frame of " + frameChars + " characters (limit " + MAX_FRAME_CHARS + ")", null);
                     } else {
                         onFrame(l, text.toString());
@@ -596,8 +702,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
                 }
                 frameChars = 0;
             }
-            ws.request(1);
-            return null;
+            return next(ws);
         }
 
         @Override
@@ -609,8 +714,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
                     l.skip("a binary frame", null);
                 }
             }
-            ws.request(1);
-            return null;
+            return next(ws);
         }
 
         @Override
@@ -618,15 +722,23 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             // The JDK client answers every Ping with a Pong by itself.
             chars.addAndGet(message.remaining());
             frames.incrementAndGet();
-            ws.request(1);
-            return null;
+            return next(ws);
         }
 
         @Override
         public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
             chars.addAndGet(message.remaining());
             frames.incrementAndGet();
-            ws.request(1);
+            return next(ws);
+        }
+
+        /** Asks for the next frame of the current connection; a connection that is not current is aborted. */
+        private CompletionStage<?> next(WebSocket ws) {
+            if (l.current()) {
+                ws.request(1);
+            } else {
+                ws.abort();
+            }
             return null;
         }
 

@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Kraken's WebSocket v2 (docs/upstreams.md §4.1): one {@code ticker} subscription for every
  * {@code BTC/<currency>} symbol; a per-symbol acknowledgement with {@code "success":false} means the
  * pair is not offered; snapshot and update share one schema, {@code last} being a JSON number;
- * {@code {"channel":"heartbeat"}} about once a second; the ping is the application-level
- * {@code {"method":"ping","req_id":N}}, answered with {@code {"method":"pong",...}}.
+ * {@code {"channel":"heartbeat"}} about once a second, which with the tickers is the feed's sign of
+ * life; the ping is the application-level {@code {"method":"ping","req_id":N}}, answered with
+ * {@code {"method":"pong",...}}, which proves nothing about the feed and counts for nothing.
  */
 final class KrakenDriver extends ExchangeDriver {
 
@@ -58,8 +59,10 @@ final class KrakenDriver extends ExchangeDriver {
                 if (symbol == null) {
                     throw new MalformedFrame("ticker without a symbol");
                 }
-                link.pairPrice(symbol, number(t.get("last"), symbol + " last"));
+                link.pairPrice(symbol, number(t.get("last"), "last of " + snippet(symbol)));
             }
+        } else if ("heartbeat".equals(channel)) {
+            link.alive();
         } else if ("subscribe".equals(method)) {
             JsonElement success = msg.get("success");
             if (success != null && !success.getAsBoolean()) {
@@ -78,7 +81,7 @@ final class KrakenDriver extends ExchangeDriver {
                 log.info("{}: the exchange reports system {}", name(), snippet(system));
             }
         }
-        // "heartbeat", "pong" and anything else: a sign of life, nothing to read.
+        // "pong" and anything else: nothing to read, and no sign of the feed's life.
     }
 
     /** The symbol an acknowledgement is about: top-level or in {@code result}. */
