@@ -52,8 +52,10 @@ public final class UpstreamSupervisor implements UpstreamDriver {
     private final Map<DataKind, UpstreamDriver> active = new EnumMap<>(DataKind.class);
     /** With prices from several drivers at once, their median; else null. */
     private final PriceMedian median;
-    /** The price drivers found down at the last evaluation (median mode only). */
+    /** The price drivers found down, after having been up (median mode only). */
     private final java.util.Set<UpstreamDriver> priceDown = new java.util.HashSet<>();
+    /** The price drivers found connected at the last evaluation (median mode only). */
+    private final java.util.Set<UpstreamDriver> priceUp = new java.util.HashSet<>();
     private final Map<UpstreamDriver, Map<String, Received>> latest = new HashMap<>();
     // Per driver, its latest value per datum in order of first arrival (prices keep their upstream order).
     private final Map<UpstreamDriver, Map<DataKind, Instant>> lostAt = new HashMap<>();
@@ -236,17 +238,23 @@ public final class UpstreamSupervisor implements UpstreamDriver {
         }
     }
 
-    /** Median mode: drops the quotes of disconnected price drivers, then forwards what the median publishes. */
+    /**
+     * Median mode: a price driver found disconnected after having been connected has its quotes up
+     * to now dropped; then forwards what the median publishes.
+     */
     private void evaluatePrices(Instant now) {
         for (UpstreamDriver d : candidates.get(DataKind.PRICE)) {
             DriverHealth h = d.health();
-            if (!h.connected()) {
-                median.sourceDown(d.name(), now);
-                if (priceDown.add(d)) {
-                    LOG.warn("prices: {} is down ({}); its quotes no longer count", d.name(), h.detail());
+            if (h.connected()) {
+                if (priceUp.add(d) && priceDown.remove(d)) {
+                    LOG.info("prices: {} is back", d.name());
                 }
-            } else if (priceDown.remove(d)) {
-                LOG.info("prices: {} is back", d.name());
+            } else if (priceUp.remove(d)) {
+                // Lost: what it quoted until now no longer counts; what it quotes from now on does (a
+                // mempool instance's REST prices arrive while its WebSocket is still connecting).
+                median.sourceDown(d.name(), now);
+                priceDown.add(d);
+                LOG.warn("prices: {} is down ({}); its quotes no longer count", d.name(), h.detail());
             }
         }
         for (PriceUpdate p : median.evaluate(now)) {

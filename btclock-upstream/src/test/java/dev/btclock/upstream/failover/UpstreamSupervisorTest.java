@@ -275,4 +275,32 @@ class UpstreamSupervisorTest {
         assertEquals(List.of(), out, "nobody fresh: nothing is pushed");
         assertTrue(sup.kinds().contains(DataKind.PRICE));
     }
+
+    @Test
+    void medianMode_quotesFromADriverNotConnectedYet_count_thoseFromBeforeALossDoNot() {
+        Scripted mempool = new Scripted("mempool-ws", EnumSet.allOf(DataKind.class));
+        mempool.connected = false;
+        PriceMedian median = new PriceMedian(List.of("mempool-ws"), Duration.ofSeconds(60), Map.of(), 0.02, Duration.ofSeconds(5));
+        sup = new UpstreamSupervisor(Map.of(DataKind.BLOCK, List.of(mempool), DataKind.FEE, List.of(mempool),
+                DataKind.PRICE, List.of(mempool)), UpstreamSupervisor.defaultGrace(), median, clock);
+        sup.start(out::add);
+
+        mempool.emit(new PriceUpdate("USD", 100_000, clock.now, "mempool-ws"));
+        clock.advance(Duration.ofSeconds(1));
+        sup.evaluate();
+        assertEquals(100_000, ((PriceUpdate) out.get(0)).price(), "a REST bootstrap before the WebSocket is up counts");
+
+        mempool.connected = true;
+        sup.evaluate();
+        mempool.connected = false;
+        clock.advance(Duration.ofSeconds(5));
+        out.clear();
+        sup.evaluate();
+        assertEquals(List.of(), out, "lost: its quotes from before no longer count");
+        clock.advance(Duration.ofSeconds(1));
+        mempool.emit(new PriceUpdate("USD", 100_100, clock.now, "mempool-ws"));
+        clock.advance(Duration.ofSeconds(1));
+        sup.evaluate();
+        assertEquals(100_100, ((PriceUpdate) out.get(0)).price(), "the bootstrap of its reconnect counts again");
+    }
 }
