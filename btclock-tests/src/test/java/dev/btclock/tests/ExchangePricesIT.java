@@ -243,6 +243,7 @@ class ExchangePricesIT {
         after("/healthz: " + server.health().reason());
         table("CHF");
         assertEquals(94321, price("CHF"), "devices keep the last agreed value");
+        assertTrue(!used("kraken", "CHF") && !used("mempool-ws", "CHF"), "neither is used while they disagree");
         kraken.price("CHF", 94_500);
         awaitPrice("CHF", 94_411);
         after("they agree again: devices have their mean, 94411");

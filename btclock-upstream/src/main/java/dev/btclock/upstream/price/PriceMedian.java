@@ -177,14 +177,14 @@ public final class PriceMedian {
 
     /**
      * Every source's latest quote per currency, with its age and whether the last evaluation used
-     * it: what metrics and {@code /healthz/detail} show.
+     * it (a fresh quote of a disputed currency is not used): what metrics and {@code /healthz/detail} show.
      */
     public synchronized List<SourceQuote> quotes(Instant now) {
         List<SourceQuote> list = new ArrayList<>();
         for (Map.Entry<String, Map<String, PriceUpdate>> e : quotes.entrySet()) {
             for (PriceUpdate q : e.getValue().values()) {
                 String key = q.source() + ' ' + e.getKey();
-                boolean used = isFresh(q, now) && !Boolean.TRUE.equals(excluded.get(key));
+                boolean used = isFresh(q, now) && !Boolean.TRUE.equals(excluded.get(key)) && !disputed.contains(e.getKey());
                 list.add(new SourceQuote(q.source(), e.getKey(), q.price(), Duration.between(q.at(), now), used,
                         outliers.getOrDefault(key, 0L)));
             }

@@ -112,6 +112,7 @@ class PriceMedianTest {
         assertEquals(List.of(), median.evaluate(T0.plusSeconds(1)), "10 % apart: neither can outvote the other");
         assertEquals(List.of("GBP"), median.disputed());
         assertEquals(0, median.outliers("kraken", "GBP"), "nobody is known to be the outlier");
+        assertFalse(used("kraken", "GBP", T0.plusSeconds(1)) || used("coinbase", "GBP", T0.plusSeconds(1)), "neither is used");
 
         quote("kraken", "GBP", 80_200, T0.plusSeconds(2));
         assertEquals(80_150, only(median.evaluate(T0.plusSeconds(2))).price());
