@@ -98,6 +98,14 @@ public final class Upstreams {
         UpstreamDriver primary = create(primaryName, "UPSTREAM", lookup, config, created, problems);
         UpstreamDriver fallback = fallbackName.isEmpty() ? null
                 : create(fallbackName, "UPSTREAM_FALLBACK", lookup, config, created, problems);
+        for (DataKind k : List.of(DataKind.BLOCK, DataKind.FEE)) {
+            if (primary != null && (fallbackName.isEmpty() || fallback != null) && !provides(primary, k) && !provides(fallback, k)) {
+                problems.add("UPSTREAM " + primaryName + " provides no " + (k == DataKind.BLOCK ? "blocks" : "fees")
+                        + (primary.kinds().equals(java.util.EnumSet.of(DataKind.PRICE))
+                        ? " (a price source: name it in PRICE_SOURCES with PRICE_SOURCE=exchanges)" : ""));
+                break;
+            }
+        }
         boolean upstreamPrices = provides(primary, DataKind.PRICE) || provides(fallback, DataKind.PRICE);
         UpstreamDriver prices = null;
         List<UpstreamDriver> priceSources = new ArrayList<>();

@@ -105,6 +105,8 @@ class UpstreamsTest {
         assertEquals(List.of("unknown upstream driver \"krakn\" (PRICE_SOURCES); available: bitcoind-rpc, coinbase, kraken, mempool-ws",
                         "PRICE_SOURCES bitcoind-rpc provides no prices"),
                 problems("PRICE_SOURCE", "exchanges", "PRICE_SOURCES", "krakn,bitcoind-rpc"));
+        assertEquals(List.of("UPSTREAM kraken provides no blocks (a price source: name it in PRICE_SOURCES with PRICE_SOURCE=exchanges)"),
+                problems("UPSTREAM", "kraken"));
         assertEquals(List.of("PRICE_SOURCES names no price source (PRICE_SOURCE=exchanges needs at least one)"),
                 problems("PRICE_SOURCE", "exchanges", "PRICE_SOURCES", " , "));
         assertEquals(List.of("PRICE_SOURCES names a source twice: kraken,coinbase,kraken"),
