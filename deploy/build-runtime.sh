@@ -22,8 +22,9 @@ if [ ! -f "$jar" ]; then
 fi
 
 # What the server's classes use (jdeps), plus jdk.crypto.ec: TLS to wss:// upstreams and relays
-# negotiates elliptic-curve keys, which jdeps cannot see (the JDK loads that provider by name).
-modules="$("$JAVA_HOME/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps "$jar"),jdk.crypto.ec"
+# negotiates elliptic-curve keys, which jdeps cannot see (the JDK loads that provider by name); and
+# jdk.management: the heap histogram of DIAGNOSTICS=true, reached by name through JMX.
+modules="$("$JAVA_HOME/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps "$jar"),jdk.crypto.ec,jdk.management"
 feature="$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
 compress="--compress=2"
 if [ "${feature%%.*}" -ge 21 ]; then

@@ -15,6 +15,7 @@ import dev.btclock.server.guard.Rejections;
 import dev.btclock.server.guard.RequestGuard;
 import dev.btclock.server.http.ApiHandler;
 import dev.btclock.server.http.HeaderDeadline;
+import dev.btclock.server.http.Diagnostics;
 import dev.btclock.server.http.HealthCheck;
 import dev.btclock.server.http.MetricsHandler;
 import dev.btclock.server.http.NodeHealth;
@@ -186,8 +187,9 @@ public final class ServerAssembly implements AutoCloseable {
         LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
                 new HostPort(config.listen().host(), port()));
         if (config.metrics() != null) {
-            port.openMetrics(config.metrics(), guard(), new MetricsHandler(metrics, health));
-            LOG.info("metrics on {} (/metrics, /healthz)", new HostPort(config.metrics().host(), metricsPort()));
+            port.openMetrics(config.metrics(), guard(), new MetricsHandler(metrics, health, new Diagnostics(config.diagnostics())));
+            LOG.info("metrics on {} (/metrics, /healthz{})", new HostPort(config.metrics().host(), metricsPort()),
+                    config.diagnostics() ? "; DIAGNOSTICS=true: /debug/threads, /debug/heap-histogram, /debug/jfr" : "");
         }
         engine.start();
         repush.start();

@@ -32,11 +32,12 @@ import java.util.Set;
  *                           connections together (default a sixteenth of the heap, at most 32 MiB)
  * @param pluginDir          {@code PLUGIN_DIR}: third-party driver and bus jars (default {@code plugins})
  * @param pluginDirRequired  whether {@code PLUGIN_DIR} was given, so that a missing directory is an error
+ * @param diagnostics        {@code DIAGNOSTICS}: thread dump, heap histogram and JFR recording on the metrics port (default off)
  * @param settings           every setting, for drivers and buses
  */
 public record ServerConfig(HostPort listen, HostPort metrics, String broker, String engine, int fanoutThreads, String logLevel,
                            WsSettings ws, Duration priceStale, Duration headerTimeout, int sendBufferBytes, long inboundBudgetBytes,
-                           java.nio.file.Path pluginDir, boolean pluginDirRequired,
+                           java.nio.file.Path pluginDir, boolean pluginDirRequired, boolean diagnostics,
                            Map<String, String> settings) {
 
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -49,7 +50,7 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
     /** This configuration with other WebSocket limits and timings (tests need sub-minute idle timeouts). */
     public ServerConfig withWs(WsSettings other) {
         return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, logLevel, other, priceStale, headerTimeout, sendBufferBytes,
-                inboundBudgetBytes, pluginDir, pluginDirRequired, settings);
+                inboundBudgetBytes, pluginDir, pluginDirRequired, diagnostics, settings);
     }
 
     /**
@@ -96,12 +97,16 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         } catch (java.nio.file.InvalidPathException e) {
             s.problem(PluginDirectory.SETTING, "is not a path: " + e.getReason());
         }
+        boolean diagnostics = s.bool("DIAGNOSTICS", false);
+        if (diagnostics && metrics == null) {
+            s.problem("DIAGNOSTICS", "needs the metrics port (METRICS_ADDR is off): diagnostics are never served on the device port");
+        }
         if (metrics != null && metrics.port() != 0 && metrics.port() == listen.port()) {
             s.problem("METRICS_ADDR", "must use another port than LISTEN_ADDR (" + listen.port() + ")");
         }
         s.check();
         WsSettings ws = new WsSettings(queue, maxMessage, messageTimeout, ping, idle, repush, v1Delay);
         return new ServerConfig(listen, metrics, broker, engine, fanoutThreads, level, ws, priceStale, header, sendBuffer, budget, pluginDir,
-                !pluginValue.isEmpty() && env.containsKey(PluginDirectory.SETTING), env);
+                !pluginValue.isEmpty() && env.containsKey(PluginDirectory.SETTING), diagnostics, env);
     }
 }

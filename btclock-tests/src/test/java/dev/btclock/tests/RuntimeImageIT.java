@@ -64,7 +64,8 @@ class RuntimeImageIT {
     void theImage_holdsOnlyWhatTheServerUses() throws Exception {
         String modules = Files.readAllLines(image.resolve("release")).stream()
                 .filter(l -> l.startsWith("MODULES=")).findFirst().orElseThrow();
-        assertTrue(modules.contains("java.base") && modules.contains("java.net.http") && modules.contains("jdk.crypto.ec"), modules);
+        assertTrue(modules.contains("java.base") && modules.contains("java.net.http") && modules.contains("jdk.crypto.ec")
+                && modules.contains("jdk.management") && modules.contains("jdk.jfr"), modules);
         assertFalse(modules.contains("java.desktop") || modules.contains("jdk.compiler") || modules.contains("jdk.jlink"), modules);
         assertTrue(Files.isRegularFile(image.resolve("lib/server/classes.jsa")), "a class-data archive for a faster start");
         assertTrue(Files.isRegularFile(image.resolve("app/LICENSE")));

@@ -8,21 +8,36 @@ import org.glassfish.grizzly.http.server.Response;
 
 import java.io.ByteArrayOutputStream;
 
-/** The metrics port: {@code /metrics} (Prometheus text format 0.0.4), {@code /healthz} and {@code /healthz/detail}. */
+/**
+ * The metrics port: {@code /metrics} (Prometheus text format 0.0.4), {@code /healthz},
+ * {@code /healthz/detail}, and the {@link Diagnostics} under {@code /debug/} (refused unless
+ * {@code DIAGNOSTICS=true}).
+ */
 public final class MetricsHandler extends HttpHandler {
 
     private final ServerMetrics metrics;
     private final HealthCheck health;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final Diagnostics diagnostics;
 
-    /** Serves {@code metrics} and {@code health}. */
+    /** Serves {@code metrics} and {@code health}; no diagnostics. */
     public MetricsHandler(ServerMetrics metrics, HealthCheck health) {
+        this(metrics, health, new Diagnostics(false));
+    }
+
+    /** Serves {@code metrics}, {@code health} and {@code diagnostics}. */
+    public MetricsHandler(ServerMetrics metrics, HealthCheck health, Diagnostics diagnostics) {
         this.metrics = metrics;
         this.health = health;
+        this.diagnostics = diagnostics;
     }
 
     @Override
     public void service(Request req, Response res) throws Exception {
+        if (req.getRequestURI().startsWith(Diagnostics.PREFIX)) {
+            diagnostics.serve(req, res);
+            return;
+        }
         switch (req.getRequestURI()) {
             case "/metrics" -> {
                 ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
