@@ -121,7 +121,11 @@ public final class RelayClient implements AutoCloseable {
         this.stats = stats;
         this.ownTimer = timer == null;
         this.timer = timer != null ? timer : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "btclock-relay-" + url.getHost());
+            Thread t = new Thread(() -> {
+                // Log events of this thread name the relay (a field of LOG_FORMAT=json).
+                org.slf4j.MDC.put("relay", url.toString());
+                r.run();
+            }, "btclock-relay-" + url.getHost());
             t.setDaemon(true);
             return t;
         });

@@ -41,12 +41,12 @@ public final class Main {
         try {
             env = DotEnv.merged(Path.of(""), System.getenv());
         } catch (IOException e) {
-            configureLogging("info");
+            configureLogging("info", "plain");
             LoggerFactory.getLogger(Main.class).error("cannot read .env: {}", e.toString());
             System.exit(2);
             return;
         }
-        configureLogging(env.getOrDefault("LOGLEVEL", "info"));
+        configureLogging(env.getOrDefault("LOGLEVEL", "info"), env.getOrDefault("LOG_FORMAT", "plain"));
         Logger log = LoggerFactory.getLogger(Main.class);
         // The handlers go in before anything starts: a SIGTERM that arrives while the server is
         // starting stops it as soon as it has started, with exit 0, instead of the JVM's default.
@@ -78,7 +78,17 @@ public final class Main {
         System.exit(0);
     }
 
-    private static void configureLogging(String level) {
+    /**
+     * slf4j-simple's plain lines, or with {@code LOG_FORMAT=json} one JSON object per event
+     * ({@link dev.btclock.server.log.JsonLogProvider}, chosen by name before any logger exists).
+     * A bad {@code LOG_FORMAT} is reported by the configuration check, in plain lines.
+     */
+    private static void configureLogging(String level, String format) {
+        if ("json".equalsIgnoreCase(format.trim())) {
+            System.setProperty("slf4j.provider", dev.btclock.server.log.JsonLogProvider.class.getName());
+            // SLF4J would announce the explicit provider in a plain line of its own.
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         String l = level.toLowerCase(java.util.Locale.ROOT);
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", l);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");

@@ -97,6 +97,10 @@ public record ServerConfig(HostPort listen, HostPort metrics, String broker, Str
         } catch (java.nio.file.InvalidPathException e) {
             s.problem(PluginDirectory.SETTING, "is not a path: " + e.getReason());
         }
+        String logFormat = s.string("LOG_FORMAT", "plain").trim().toLowerCase(Locale.ROOT);
+        if (!logFormat.equals("plain") && !logFormat.equals("json")) {
+            s.problem("LOG_FORMAT", "must be plain or json, got \"" + logFormat + "\"");
+        }
         boolean diagnostics = s.bool("DIAGNOSTICS", false);
         if (diagnostics && metrics == null) {
             s.problem("DIAGNOSTICS", "needs the metrics port (METRICS_ADDR is off): diagnostics are never served on the device port");

@@ -83,8 +83,7 @@ class BitcoindDriver implements UpstreamDriver {
         }
         this.sink = Objects.requireNonNull(sink);
         LOG.info("{}: polling bitcoind at {}", name, rpc);
-        thread = new Thread(this::run, "btclock-" + name);
-        thread.setDaemon(true);
+        thread = dev.btclock.upstream.spi.DriverThreads.daemon("btclock-" + name, name).newThread(this::run);
         thread.start();
         onStart();
     }

@@ -56,8 +56,7 @@ final class ZmqListener implements AutoCloseable {
         this.name = name;
         this.endpoints = List.copyOf(endpoints);
         this.handler = handler;
-        this.thread = new Thread(this::run, "btclock-" + name + "-sub");
-        this.thread.setDaemon(true);
+        this.thread = dev.btclock.upstream.spi.DriverThreads.daemon("btclock-" + name + "-sub", name).newThread(this::run);
     }
 
     void start() {

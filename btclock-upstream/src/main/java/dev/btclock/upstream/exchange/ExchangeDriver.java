@@ -12,6 +12,7 @@ import dev.btclock.core.event.PriceUpdate;
 import dev.btclock.core.retry.Backoff;
 import dev.btclock.upstream.spi.DataKind;
 import dev.btclock.upstream.spi.DriverHealth;
+import dev.btclock.upstream.spi.DriverThreads;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -185,8 +185,8 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             throw new IllegalStateException("already started");
         }
         this.sink = Objects.requireNonNull(sink, "sink");
-        loop = Executors.newSingleThreadScheduledExecutor(daemon("btclock-" + name));
-        httpPool = Executors.newFixedThreadPool(2, daemon("btclock-" + name + "-http"));
+        loop = Executors.newSingleThreadScheduledExecutor(DriverThreads.daemon("btclock-" + name, name));
+        httpPool = Executors.newFixedThreadPool(2, DriverThreads.daemon("btclock-" + name + "-http", name));
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .executor(httpPool).build();
         detail = "connecting";
@@ -397,7 +397,9 @@ public abstract class ExchangeDriver implements UpstreamDriver {
                     }
                     l.flushSkipSummary();
                 }
-                log.warn("{}: {}; reconnecting in {} ms", name, reason, delay.toMillis());
+                try (org.slf4j.MDC.MDCCloseable r = org.slf4j.MDC.putCloseable("reason", reason)) {
+                    log.warn("{}: {}; reconnecting in {} ms", name, reason, delay.toMillis());
+                }
                 loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
             });
         } catch (RejectedExecutionException e) {
@@ -874,11 +876,4 @@ public abstract class ExchangeDriver implements UpstreamDriver {
         return uri;
     }
 
-    private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
 }

@@ -4,6 +4,7 @@ import dev.btclock.core.config.Secrets;
 import dev.btclock.core.event.Event;
 import dev.btclock.core.retry.Backoff;
 import dev.btclock.upstream.spi.DriverHealth;
+import dev.btclock.upstream.spi.DriverThreads;
 import dev.btclock.upstream.spi.UpstreamDriver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -92,8 +92,8 @@ public final class MempoolWsDriver implements UpstreamDriver {
             throw new IllegalStateException("already started");
         }
         this.sink = Objects.requireNonNull(sink, "sink");
-        loop = Executors.newSingleThreadScheduledExecutor(daemon("btclock-mempool-ws"));
-        httpPool = Executors.newFixedThreadPool(2, daemon("btclock-mempool-http"));
+        loop = Executors.newSingleThreadScheduledExecutor(DriverThreads.daemon("btclock-mempool-ws", MempoolWsDriverProvider.NAME));
+        httpPool = Executors.newFixedThreadPool(2, DriverThreads.daemon("btclock-mempool-http", MempoolWsDriverProvider.NAME));
         // HTTP/1.1 only: on http:// URLs the JDK client would otherwise offer an h2c upgrade, and a
         // mempool backend, whose WebSocket server takes every request carrying Upgrade, answers 400.
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
@@ -278,7 +278,9 @@ public final class MempoolWsDriver implements UpstreamDriver {
                 }
                 Duration delay = backoff.next();
                 detail = "reconnecting in " + delay.toMillis() + " ms: " + reason;
-                LOG.warn("mempool-ws: {}; reconnecting in {} ms", reason, delay.toMillis());
+                try (org.slf4j.MDC.MDCCloseable r = org.slf4j.MDC.putCloseable("reason", reason)) {
+                    LOG.warn("mempool-ws: {}; reconnecting in {} ms", reason, delay.toMillis());
+                }
                 loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -365,13 +367,5 @@ public final class MempoolWsDriver implements UpstreamDriver {
     /** A URL as logs show it: a password in it masked. */
     private static String shown(Object url) {
         return Secrets.maskUserInfo(String.valueOf(url));
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
