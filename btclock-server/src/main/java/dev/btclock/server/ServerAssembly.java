@@ -86,7 +86,7 @@ public final class ServerAssembly implements AutoCloseable {
         this.ages = new PriceAges(state, Clock.systemUTC(), config.priceStale());
         this.repush = new PriceRepush(fanout, config.ws().priceRepush(), fatal, ages::isStale);
         this.health = new NodeHealth(bus, upstream::running, state::snapshot, ages, () -> closed,
-                () -> fanout.count(Protocol.V1), () -> fanout.count(Protocol.V2));
+                () -> fanout.count(Protocol.V1), () -> fanout.count(Protocol.V2), publishers::destinations);
     }
 
     /**
@@ -184,7 +184,7 @@ public final class ServerAssembly implements AutoCloseable {
 
         port.openDevices(config.listen(), guard(), engine, new ApiHandler(state::snapshot, ages, health),
                 t -> AcceptedSockets.install(t, config.sendBufferBytes()));
-        LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz)",
+        LOG.info("listening on {} (WebSocket /ws, /api/v1/ws, /api/v2/ws; REST /api/*; /healthz; /status)",
                 new HostPort(config.listen().host(), port()));
         if (config.metrics() != null) {
             port.openMetrics(config.metrics(), guard(), new MetricsHandler(metrics, health, new Diagnostics(config.diagnostics())));

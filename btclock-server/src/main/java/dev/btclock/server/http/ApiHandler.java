@@ -17,14 +17,16 @@ import java.util.function.Supplier;
  * each price's age in seconds, {@code USD=3, EUR=3}, which leaves the body as devices know it),
  * {@code /api/v2/currencies} (array, USD first).
  * Before the first value a datum answers 503. {@code /healthz/detail} is the node's state as JSON
- * ({@link NodeHealth}). Anything else is fastify's 404; a plain GET on a
- * WebSocket path answers 404 with an empty body, as before.
+ * ({@link NodeHealth}); {@code /status} is the status page that reads it ({@link StatusPage}).
+ * Anything else, {@code /} included, is fastify's 404; a plain GET on a WebSocket path answers 404
+ * with an empty body, as before. HEAD answers as GET does, without the body.
  */
 public final class ApiHandler extends HttpHandler {
 
     private final Supplier<Snapshot> state;
     private final HealthCheck health;
     private final PriceAges ages;
+    private final StatusPage page = new StatusPage();
 
     /** Serves {@code state}'s latest snapshot, its prices' {@code ages} and {@code health}. */
     public ApiHandler(Supplier<Snapshot> state, PriceAges ages, HealthCheck health) {
@@ -44,6 +46,10 @@ public final class ApiHandler extends HttpHandler {
         }
         if (get && path.equals("/healthz/detail")) {
             Responses.send(res, 200, Responses.JSON, health.detail());
+            return;
+        }
+        if (get && page.serves(path)) {
+            page.serve(path, res);
             return;
         }
         if (get && (path.equals("/ws") || path.equals("/api/v1/ws") || path.equals("/api/v2/ws"))) {

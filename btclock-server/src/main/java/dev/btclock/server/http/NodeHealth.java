@@ -5,6 +5,7 @@ import dev.btclock.bus.spi.EventBus;
 import dev.btclock.core.codec.JsNumbers;
 import dev.btclock.core.config.Secrets;
 import dev.btclock.core.state.Snapshot;
+import dev.btclock.server.publish.ChangePublisher;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.price.PriceMedian;
 import dev.btclock.upstream.spi.DataKind;
@@ -43,14 +44,17 @@ public final class NodeHealth implements HealthCheck {
     private final IntSupplier v1Clients;
     private final IntSupplier v2Clients;
     private final PriceAges ages;
+    private final Supplier<List<ChangePublisher.Destination>> publishing;
 
     /**
-     * @param upstream the upstream this node runs now (null while it does not: a follower)
-     * @param ages     how old this node's prices are
-     * @param closed   whether the node is shutting down
+     * @param upstream   the upstream this node runs now (null while it does not: a follower)
+     * @param ages       how old this node's prices are
+     * @param closed     whether the node is shutting down
+     * @param publishing where the publishers send to (Nostr relays), shown by the detail only
      */
     public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, PriceAges ages,
-                      BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients) {
+                      BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients,
+                      Supplier<List<ChangePublisher.Destination>> publishing) {
         this.bus = bus;
         this.upstream = upstream;
         this.state = state;
@@ -58,6 +62,7 @@ public final class NodeHealth implements HealthCheck {
         this.closed = closed;
         this.v1Clients = v1Clients;
         this.v2Clients = v2Clients;
+        this.publishing = publishing;
     }
 
     @Override
@@ -144,7 +149,10 @@ public final class NodeHealth implements HealthCheck {
         return causes;
     }
 
-    /** The detail as a JSON object: status, fleet role and broker, upstream drivers, data and devices. */
+    /**
+     * The detail as a JSON object: status, fleet role and broker, upstream drivers, data, devices and
+     * the publishers' destinations ({@code publishing}: name, connected and counters of each).
+     */
     @Override
     public String detail() {
         Status status = get();
@@ -226,8 +234,18 @@ public final class NodeHealth implements HealthCheck {
             j.append(first ? "\"" : ",\"").append(Responses.jsonEscape(e.getKey())).append("\":").append(e.getValue());
             first = false;
         }
-        j.append("},\"priceStaleAfterSeconds\":").append(ages.staleAfter().toSeconds()).append("},\"devices\":{\"v1\":").append(v1Clients.getAsInt()).append(",\"v2\":").append(v2Clients.getAsInt()).append("}}");
-        return j.toString();
+        j.append("},\"priceStaleAfterSeconds\":").append(ages.staleAfter().toSeconds()).append("},\"devices\":{\"v1\":").append(v1Clients.getAsInt()).append(",\"v2\":").append(v2Clients.getAsInt()).append("},\"publishing\":[");
+        List<ChangePublisher.Destination> destinations = publishing.get();
+        for (int i = 0; i < destinations.size(); i++) {
+            ChangePublisher.Destination d = destinations.get(i);
+            j.append(i == 0 ? "{" : ",{");
+            field(j, "name", Secrets.maskUserInfo(d.name())).append(',');
+            j.append("\"connected\":").append(d.connected())
+                    .append(",\"published\":").append(d.published())
+                    .append(",\"delivered\":").append(d.delivered())
+                    .append(",\"failed\":").append(d.failed()).append('}');
+        }
+        return j.append("]}").toString();
     }
 
     private static StringBuilder field(StringBuilder j, String name, String value) {

@@ -1,9 +1,11 @@
 package dev.btclock.server.publish;
 
+import dev.btclock.core.config.Secrets;
 import dev.btclock.core.config.Settings;
 import dev.btclock.core.state.Change;
 import dev.btclock.nostr.NostrKeys;
 import dev.btclock.nostr.NostrPublisher;
+import dev.btclock.nostr.RelayStats;
 
 import java.net.URI;
 import java.time.Duration;
@@ -86,6 +88,21 @@ public final class NostrPublisherProvider implements PublisherProvider {
                 } else if (change instanceof Change.Fee f) {
                     nostr.fee(f.fee());
                 }
+            }
+
+            @Override
+            public List<Destination> destinations() {
+                Map<String, RelayStats> stats = nostr.stats();
+                Map<String, Boolean> connected = nostr.connected();
+                List<Destination> list = new ArrayList<>();
+                for (URI relay : relays) {
+                    String url = relay.toString();
+                    RelayStats r = stats.get(url);
+                    long failed = r == null ? 0 : r.failures().values().stream().mapToLong(Long::longValue).sum();
+                    list.add(new Destination(Secrets.maskUserInfo(url), Boolean.TRUE.equals(connected.get(url)),
+                            r == null ? 0 : r.published(), r == null ? 0 : r.delivered(), failed));
+                }
+                return list;
             }
 
             @Override

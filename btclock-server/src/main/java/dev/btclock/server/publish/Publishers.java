@@ -87,6 +87,15 @@ public final class Publishers implements AutoCloseable {
         }
     }
 
+    /** Every running publisher's destinations, in the order the publishers were created. */
+    public List<ChangePublisher.Destination> destinations() {
+        List<ChangePublisher.Destination> all = new ArrayList<>();
+        for (ChangePublisher p : running) {
+            all.addAll(p.destinations());
+        }
+        return all;
+    }
+
     @Override
     public void close() {
         running.forEach(ChangePublisher::close);
