@@ -161,9 +161,12 @@ class StatusPageIT {
         // Nothing secret on the page or in what it reads.
         String html = browser.html();
         String detail = TestServer.get(server.port(), "/healthz/detail").body();
+        String metrics = TestServer.get(server.metricsPort(), "/metrics").body();
+        assertTrue(metrics.contains("relay=\"ws://btclock:***@127.0.0.1:"), "the relay's metrics, its password masked");
         for (String secret : List.of(KEY, KEY.substring(0, 16), RELAY_PASSWORD)) {
             assertFalse(html.contains(secret), "the page shows a secret");
             assertFalse(detail.contains(secret), "the detail shows a secret");
+            assertFalse(metrics.contains(secret), "the metrics show a secret");
         }
         assertEquals(List.of(), browser.pageErrors(), "no script errors, no Content-Security-Policy violations");
     }

@@ -195,18 +195,18 @@ public final class ServerMetrics {
         CounterWithCallback.builder().name("btclock_nostr_events_failed_total")
                 .help("Events that finally failed on each relay, by reason (restricted, invalid, auth-refused, timeout, ...)")
                 .labelNames("relay", "reason")
-                .callback(cb -> stats.get().forEach((relay, s) -> s.failures().forEach((reason, n) -> cb.call(n, relay, reason))))
+                .callback(cb -> stats.get().forEach((relay, s) -> s.failures().forEach((reason, n) -> cb.call(n, shown(relay), reason))))
                 .register(registry);
         GaugeWithCallback.builder().name("btclock_nostr_relay_connected")
                 .help("1 while the relay connection is open").labelNames("relay")
-                .callback(cb -> connected.get().forEach((relay, up) -> cb.call(up ? 1 : 0, relay)))
+                .callback(cb -> connected.get().forEach((relay, up) -> cb.call(up ? 1 : 0, shown(relay))))
                 .register(registry);
     }
 
     private void relayCounter(String name, String help, Supplier<Map<String, RelayStats>> stats,
                               ToLongFunction<RelayStats> value) {
         CounterWithCallback.builder().name(name).help(help).labelNames("relay")
-                .callback(cb -> stats.get().forEach((relay, s) -> cb.call(value.applyAsLong(s), relay)))
+                .callback(cb -> stats.get().forEach((relay, s) -> cb.call(value.applyAsLong(s), shown(relay))))
                 .register(registry);
     }
 
@@ -408,5 +408,10 @@ public final class ServerMetrics {
                 }
             }
         }
+    }
+
+    /** A relay URL as a label may show it: a password in it masked (labels are scraped by anyone who reaches the port). */
+    private static String shown(String relay) {
+        return dev.btclock.core.config.Secrets.maskUserInfo(relay);
     }
 }
