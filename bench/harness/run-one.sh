@@ -5,6 +5,8 @@
 #   java*: the BTClock server's bench launcher (btclock-tests, dev.btclock.tests.bench.BenchServer) on the
 #   class path in $BENCH_CP, with the JVM flags in $JVM_FLAGS; java25 uses $JAVA25_HOME;
 #   java25-aot also the AOT cache $BENCH_AOT and the jar class path $BENCH_AOT_CP (build.sh build_aot_cache).
+#   SERVER_CPUS (env, java17 only): pin the server to these CPUs with taskset (a Pi-like budget: SERVER_CPUS=0
+#   with JVM_FLAGS "-XX:ActiveProcessorCount=1 -Xmx..."); the generator keeps the others.
 # Starts the server, runs the generator against it, stops the server (by PID).
 set -u
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +21,7 @@ case $SERVER in
   node-preframe) PORT=8081; node "$HERE/servers/node-ws/server.js" --port $PORT --preframe >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   floor)         PORT=8082; "$HERE/servers/c-floor/floor" -p $PORT -t 1 >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   floor2)        PORT=8082; "$HERE/servers/c-floor/floor" -p $PORT -t 2 >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
-  java17)        PORT=8090; LISTEN_ADDR=127.0.0.1:$PORT "${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java" $JVM_FLAGS \
+  java17)        PORT=8090; LISTEN_ADDR=127.0.0.1:$PORT ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java" $JVM_FLAGS \
                    -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
   java17-jsr356) PORT=8090; WS_ENGINE=jsr356 LISTEN_ADDR=127.0.0.1:$PORT "${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java" $JVM_FLAGS \
                    -cp "$BENCH_CP" dev.btclock.tests.bench.BenchServer >"$OUT/$SERVER-$N-$REP.server.log" 2>&1 & ;;
