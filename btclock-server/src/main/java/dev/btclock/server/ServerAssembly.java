@@ -86,7 +86,7 @@ public final class ServerAssembly implements AutoCloseable {
         this.ages = new PriceAges(state, Clock.systemUTC(), config.priceStale());
         this.repush = new PriceRepush(fanout, config.ws().priceRepush(), fatal, ages::isStale);
         this.health = new NodeHealth(bus, upstream::running, state::snapshot, ages, () -> closed,
-                () -> fanout.count(Protocol.V1), () -> fanout.count(Protocol.V2), publishers::destinations);
+                () -> fanout.count(Protocol.V1), () -> fanout.count(Protocol.V2), fanout::count, publishers::destinations);
     }
 
     /**

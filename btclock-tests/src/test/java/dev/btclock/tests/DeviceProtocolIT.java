@@ -260,6 +260,24 @@ class DeviceProtocolIT {
     }
 
     @Test
+    void devices_areCountedByTheKindOfClientTheirUserAgentNames() throws Exception {
+        try (WsTestClient firmware = WsTestClient.connect(server.port(), "/api/v2/ws", "User-Agent: BTClock/3.0");
+             WsTestClient esp = WsTestClient.connect(server.port(), "/ws", "User-Agent: ESP32 Websocket Client");
+             WsTestClient browser = WsTestClient.connect(server.port(), "/api/v2/ws", "User-Agent: Mozilla/5.0 (X11) Chrome/156");
+             WsTestClient other = WsTestClient.connect(server.port(), "/ws", "User-Agent: curl/8.0\u0000<script>")) {
+            firmware.next();
+            esp.next();
+            browser.next();
+            other.next();
+            Await.until("four kinds", WsTestClient.DEADLINE, () -> server.healthDetail().contains(
+                    "\"byClient\":{\"btclock-firmware\":1,\"esp32-client\":1,\"browser\":1,\"other\":1}"), server::healthDetail);
+            assertTrue(!server.healthDetail().contains("curl") && !server.healthDetail().contains("script"), "the User-Agent is never shown");
+        }
+        Await.until("all gone", WsTestClient.DEADLINE, () -> server.healthDetail().contains(
+                "\"byClient\":{\"btclock-firmware\":0,\"esp32-client\":0,\"browser\":0,\"other\":0}"), server::healthDetail);
+    }
+
+    @Test
     void rest_bodiesAreExact() throws Exception {
         var block = TestServer.get(server.port(), "/api/lastblock");
         assertEquals(200, block.statusCode());

@@ -97,8 +97,8 @@ class StatusPageIT {
         String relayUrl = relay.url().replace("ws://", "ws://btclock:" + RELAY_PASSWORD + "@");
         server = TestServer.startHealthy(mempool, Map.of("PUBLISH_TO_NOSTR", "true", "NOSTR_PRIV", KEY,
                 "NOSTR_RELAYS", relayUrl));
-        devices.add(WsTestClient.connect(server.port(), "/ws"));
-        devices.add(WsTestClient.connect(server.port(), "/api/v2/ws"));
+        devices.add(WsTestClient.connect(server.port(), "/ws", "User-Agent: Mozilla/5.0 (X11; Linux x86_64) test"));
+        devices.add(WsTestClient.connect(server.port(), "/api/v2/ws", "User-Agent: BTClock/4.0"));
         for (WsTestClient d : devices) {
             d.next();
         }
@@ -129,6 +129,10 @@ class StatusPageIT {
         awaitText("devices-v1", "1");
         assertEquals("1", browser.text("devices-v2"));
         assertEquals("2", browser.text("devices-total"));
+        assertEquals("1", browser.text("devices-btclock-firmware"), "by the User-Agent of the upgrade request");
+        assertEquals("1", browser.text("devices-browser"));
+        assertEquals("0", browser.text("devices-esp32-client"));
+        assertEquals("0", browser.text("devices-other"));
         assertEquals("true", browser.eval("document.getElementById('price-sources').hidden"),
                 "no price sources table with PRICE_SOURCE=mempool");
 

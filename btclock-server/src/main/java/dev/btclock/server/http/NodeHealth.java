@@ -6,6 +6,7 @@ import dev.btclock.core.codec.JsNumbers;
 import dev.btclock.core.config.Secrets;
 import dev.btclock.core.state.Snapshot;
 import dev.btclock.server.publish.ChangePublisher;
+import dev.btclock.server.ws.ClientKind;
 import dev.btclock.upstream.failover.UpstreamSupervisor;
 import dev.btclock.upstream.price.PriceMedian;
 import dev.btclock.upstream.spi.DataKind;
@@ -43,6 +44,7 @@ public final class NodeHealth implements HealthCheck {
     private final BooleanSupplier closed;
     private final IntSupplier v1Clients;
     private final IntSupplier v2Clients;
+    private final java.util.function.ToIntFunction<ClientKind> clients;
     private final PriceAges ages;
     private final Supplier<List<ChangePublisher.Destination>> publishing;
 
@@ -55,6 +57,16 @@ public final class NodeHealth implements HealthCheck {
     public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, PriceAges ages,
                       BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients,
                       Supplier<List<ChangePublisher.Destination>> publishing) {
+        this(bus, upstream, state, ages, closed, v1Clients, v2Clients, k -> 0, publishing);
+    }
+
+    /**
+     * @param clients  connected devices per kind of client, as their upgrade requests said
+     */
+    public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, PriceAges ages,
+                      BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients,
+                      java.util.function.ToIntFunction<ClientKind> clients, Supplier<List<ChangePublisher.Destination>> publishing) {
+        this.clients = clients;
         this.bus = bus;
         this.upstream = upstream;
         this.state = state;
@@ -234,7 +246,11 @@ public final class NodeHealth implements HealthCheck {
             j.append(first ? "\"" : ",\"").append(Responses.jsonEscape(e.getKey())).append("\":").append(e.getValue());
             first = false;
         }
-        j.append("},\"priceStaleAfterSeconds\":").append(ages.staleAfter().toSeconds()).append("},\"devices\":{\"v1\":").append(v1Clients.getAsInt()).append(",\"v2\":").append(v2Clients.getAsInt()).append("},\"publishing\":[");
+        j.append("},\"priceStaleAfterSeconds\":").append(ages.staleAfter().toSeconds()).append("},\"devices\":{\"v1\":").append(v1Clients.getAsInt()).append(",\"v2\":").append(v2Clients.getAsInt()).append(",\"byClient\":{");
+        for (ClientKind k : ClientKind.values()) {
+            j.append(k.ordinal() == 0 ? "\"" : ",\"").append(k.label()).append("\":").append(clients.applyAsInt(k));
+        }
+        j.append("}},\"publishing\":[");
         List<ChangePublisher.Destination> destinations = publishing.get();
         for (int i = 0; i < destinations.size(); i++) {
             ChangePublisher.Destination d = destinations.get(i);

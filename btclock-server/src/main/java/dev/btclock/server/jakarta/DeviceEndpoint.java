@@ -38,7 +38,8 @@ public final class DeviceEndpoint extends Endpoint {
         session.setMaxBinaryMessageBufferSize(owner.settings().maxMessageBytes());
         session.setMaxTextMessageBufferSize(owner.settings().maxMessageBytes());
         session.setMaxIdleTimeout(0); // liveness is the pinger's: the container's idle timer costs a task per message
-        SessionRecipient r = new SessionRecipient(session, protocol, owner, owner.terminatorFor(session));
+        SessionRecipient r = new SessionRecipient(session, protocol, owner, owner.terminatorFor(session),
+                owner.clientKindOf(session));
         recipient = r;
         int max = owner.settings().maxMessageBytes();
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) message -> {

@@ -1,6 +1,7 @@
 package dev.btclock.server.jakarta;
 
 import dev.btclock.server.metrics.ServerMetrics;
+import dev.btclock.server.ws.ClientKind;
 import dev.btclock.server.ws.Fanout;
 import dev.btclock.server.ws.Protocol;
 import dev.btclock.server.ws.Recipient;
@@ -71,6 +72,7 @@ public final class DeviceEndpoints implements AutoCloseable {
     private final WsSettings settings;
     private final Ticker ticker;
     private final Function<Session, Runnable> terminators;
+    private final Function<Session, ClientKind> clientKinds;
     private final ScheduledExecutorService pinger;
     private final ExecutorService closer;
     private long round;
@@ -81,6 +83,7 @@ public final class DeviceEndpoints implements AutoCloseable {
         this.settings = b.settings;
         this.ticker = b.ticker;
         this.terminators = b.terminator;
+        this.clientKinds = b.clientKind;
         this.pinger = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-jsr356-pinger"));
         this.closer = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-jsr356-closer"));
     }
@@ -97,6 +100,7 @@ public final class DeviceEndpoints implements AutoCloseable {
         private WsSettings settings = WsSettings.defaults();
         private Ticker ticker = Ticker.SYSTEM;
         private Function<Session, Runnable> terminator = s -> null;
+        private Function<Session, ClientKind> clientKind = s -> ClientKind.OTHER;
 
         private Builder(Fanout fanout, ServerMetrics metrics) {
             this.fanout = Objects.requireNonNull(fanout, "fanout");
@@ -112,6 +116,15 @@ public final class DeviceEndpoints implements AutoCloseable {
         /** The time source of pings and idle reaping (default {@link Ticker#SYSTEM}). */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * How to tell what kind of client a session is, called in {@code onOpen} (the engine that
+         * read the upgrade request knows its User-Agent); {@link ClientKind#OTHER} for all by default.
+         */
+        public Builder clientKind(Function<Session, ClientKind> clientKind) {
+            this.clientKind = Objects.requireNonNull(clientKind, "clientKind");
             return this;
         }
 
@@ -247,6 +260,10 @@ public final class DeviceEndpoints implements AutoCloseable {
 
     Runnable terminatorFor(Session session) {
         return terminators.apply(session);
+    }
+
+    ClientKind clientKindOf(Session session) {
+        return clientKinds.apply(session);
     }
 
     void opened(SessionRecipient r) {

@@ -1,5 +1,6 @@
 package dev.btclock.server.jakarta;
 
+import dev.btclock.server.ws.ClientKind;
 import dev.btclock.server.ws.Protocol;
 import dev.btclock.server.ws.Recipient;
 import dev.btclock.server.ws.WsFrames;
@@ -49,7 +50,10 @@ final class SessionRecipient implements Recipient {
     /** Ends the connection at once (TCP), where the engine offers it; else null. */
     private final Runnable terminator;
 
-    SessionRecipient(Session session, Protocol protocol, DeviceEndpoints owner, Runnable terminator) {
+    private final ClientKind kind;
+
+    SessionRecipient(Session session, Protocol protocol, DeviceEndpoints owner, Runnable terminator, ClientKind kind) {
+        this.kind = kind;
         this.session = session;
         this.protocol = protocol;
         this.owner = owner;
@@ -241,5 +245,10 @@ final class SessionRecipient implements Recipient {
                 pump(f);
             }
         }
+    }
+
+    @Override
+    public ClientKind client() {
+        return kind;
     }
 }

@@ -5,6 +5,7 @@ import dev.btclock.server.engine.EngineContext;
 import dev.btclock.server.guard.RequestGuard;
 import dev.btclock.server.jakarta.DeviceEndpoints;
 import dev.btclock.server.ws.Protocol;
+import dev.btclock.server.ws.ClientKind;
 import dev.btclock.server.ws.WsUpgrade;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -97,6 +98,9 @@ final class TyrusEngine implements DeviceEngine {
                 .ticker(context.ticker()).terminator(session -> {
                     TyrusSocket socket = OPENING.get();
                     return socket == null ? null : socket::terminate;
+                }).clientKind(session -> {
+                    TyrusSocket socket = OPENING.get();
+                    return socket == null ? ClientKind.OTHER : socket.client();
                 }).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "btclock-jsr356-timer"));
         this.closer = Executors.newSingleThreadExecutor(r -> daemon(r, "btclock-jsr356-terminator"));
@@ -162,7 +166,7 @@ final class TyrusEngine implements DeviceEngine {
             RequestGuard.respondAndClose(connection, BAD_REQUEST);
             return;
         }
-        TyrusSocket socket = new TyrusSocket(connection, protocol, this);
+        TyrusSocket socket = new TyrusSocket(connection, protocol, this, WsUpgrade.clientKind(request));
         sockets.add(socket);
         WsUpgrade.leaveHttp(connection, socket);
         OPENING.set(socket);

@@ -1,5 +1,6 @@
 package dev.btclock.server.tyrus;
 
+import dev.btclock.server.ws.ClientKind;
 import dev.btclock.server.ws.ConnectionProcessor;
 import dev.btclock.server.ws.MessageTimer;
 import dev.btclock.server.ws.Protocol;
@@ -89,7 +90,11 @@ final class TyrusSocket extends ConnectionProcessor {
     private record Held(ByteBuffer frame, CompletionHandler<ByteBuffer> done) {
     }
 
-    TyrusSocket(Connection<?> connection, Protocol protocol, TyrusEngine engine) {
+    /** What the upgrade request's User-Agent said. */
+    private final ClientKind kind;
+
+    TyrusSocket(Connection<?> connection, Protocol protocol, TyrusEngine engine, ClientKind kind) {
+        this.kind = kind;
         this.connection = connection;
         this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
         this.protocol = protocol;
@@ -467,5 +472,10 @@ final class TyrusSocket extends ConnectionProcessor {
             }
             connection.terminateSilently();
         });
+    }
+
+    /** What kind of client the upgrade request named. */
+    ClientKind client() {
+        return kind;
     }
 }

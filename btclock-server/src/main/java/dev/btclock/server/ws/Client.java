@@ -89,7 +89,11 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink, Reci
     /** Creation order (never negative), which spreads the server's pings over their interval. */
     final int order = CREATED.getAndIncrement() & Integer.MAX_VALUE;
 
-    Client(Protocol protocol, Connection<?> connection, ClientContext context) {
+    /** What the upgrade request's User-Agent said. */
+    private final ClientKind kind;
+
+    Client(Protocol protocol, Connection<?> connection, ClientContext context, ClientKind kind) {
+        this.kind = kind;
         this.protocol = protocol;
         this.connection = connection;
         this.channel = (SocketChannel) ((NIOConnection) connection).getChannel();
@@ -567,5 +571,10 @@ final class Client extends ConnectionProcessor implements FrameReader.Sink, Reci
         public void failed(Throwable throwable) {
             Client.this.failed(throwable);
         }
+    }
+
+    @Override
+    public ClientKind client() {
+        return kind;
     }
 }

@@ -64,6 +64,8 @@ public final class Fanout implements AutoCloseable {
     /** Recipients that left while the lock was held (by this thread or the helper's caller); see {@link #leave}. */
     private final Queue<Recipient> leaving = new ConcurrentLinkedQueue<>();
     private final Recipients v1 = new Recipients(Protocol.V1);
+    /** Connected clients per {@link ClientKind}, by ordinal; guarded by the lock. */
+    private final int[] clientKinds = new int[ClientKind.values().length];
     private final Recipients v2 = new Recipients(Protocol.V2);
     private final Recipients blockheightSubs = new Recipients(Protocol.V2);
     private final Recipients blockfeeSubs = new Recipients(Protocol.V2);
@@ -232,6 +234,7 @@ public final class Fanout implements AutoCloseable {
                     send(c, v1Fee);
                 }
                 v1.add(c);
+                clientKinds[c.client().ordinal()]++;
             } finally {
                 drainLeaving();
             }
@@ -244,6 +247,7 @@ public final class Fanout implements AutoCloseable {
             try {
                 send(c, V2_WELCOME);
                 v2.add(c);
+                clientKinds[c.client().ordinal()]++;
             } finally {
                 drainLeaving();
             }
@@ -320,12 +324,15 @@ public final class Fanout implements AutoCloseable {
 
     private void forget(Recipient c) {
         if (c.protocol() == Protocol.V1) {
-            v1.remove(c);
+            if (v1.remove(c)) {
+                clientKinds[c.client().ordinal()]--;
+            }
             return;
         }
         if (!v2.remove(c)) {
             return;
         }
+        clientKinds[c.client().ordinal()]--;
         blockheightSubs.remove(c);
         blockfeeSubs.remove(c);
         blockfee2Subs.remove(c);
@@ -336,6 +343,17 @@ public final class Fanout implements AutoCloseable {
                 if (subs != null) {
                     subs.remove(c);
                 }
+            }
+        }
+    }
+
+    /** Connected clients of a kind (either protocol). */
+    public int count(ClientKind kind) {
+        synchronized (lock) {
+            try {
+                return clientKinds[kind.ordinal()];
+            } finally {
+                drainLeaving();
             }
         }
     }

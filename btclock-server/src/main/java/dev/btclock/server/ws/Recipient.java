@@ -30,4 +30,9 @@ public interface Recipient {
      * @return whether the frame was accepted
      */
     boolean deliver(byte[] frame, ByteBuffer view);
+
+    /** What kind of client this is, as its upgrade request said ({@link ClientKind#OTHER} when unknown). */
+    default ClientKind client() {
+        return ClientKind.OTHER;
+    }
 }

@@ -109,7 +109,7 @@ public final class WsUpgrade implements AddOn {
     /** The native engine's add-on: valid upgrades become {@link Client}s of {@code clients}' fan-out. */
     WsUpgrade(Map<String, Protocol> paths, ClientContext clients) {
         this(paths, clients.rejections(), (connection, request, protocol, response, readsOnce, early) -> {
-            Client client = new Client(protocol, connection, clients);
+            Client client = new Client(protocol, connection, clients, clientKind(request));
             leaveHttp(connection, client);
             clients.fanout().join(client); // the connect frames wait in the client, to leave with the response
             boolean hold = readsOnce && !clients.v1ConnectDelay().isZero();
@@ -272,6 +272,12 @@ public final class WsUpgrade implements AddOn {
         }
         String ua = agent.toString();
         return ua.startsWith("BTClock/") || ua.equals("ESP32 Websocket Client");
+    }
+
+    /** What kind of client the upgrade request's {@code User-Agent} names. */
+    public static ClientKind clientKind(HttpRequestPacket request) {
+        DataChunk agent = request.getHeaders().getValue("User-Agent");
+        return ClientKind.of(agent == null || agent.isNull() ? null : agent.toString());
     }
 
     private static boolean isVersion13(DataChunk version) {

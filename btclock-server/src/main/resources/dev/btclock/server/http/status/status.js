@@ -242,6 +242,12 @@
     setText('devices-v1', v1 === null ? '–' : v1);
     setText('devices-v2', v2 === null ? '–' : v2);
     setText('devices-total', v1 === null || v2 === null ? '–' : v1 + v2);
+    // By the kind of client their upgrade request named (User-Agent): a fixed set of kinds.
+    var byClient = obj(devices.byClient);
+    ['btclock-firmware', 'esp32-client', 'browser', 'other'].forEach(function (kind) {
+      var n = num(byClient[kind]);
+      setText('devices-' + kind, n === null ? '–' : n);
+    });
   }
 
   function renderPriceSources(detail) {
