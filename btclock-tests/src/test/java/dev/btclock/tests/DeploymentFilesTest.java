@@ -72,4 +72,26 @@ class DeploymentFilesTest {
         // COPY . . in the build stage would otherwise put NOSTR_PRIV or a broker password in a layer.
         assertTrue(ignored.containsAll(List.of(".env", "*.env", "**/.env", "**/target", ".git")), ignored.toString());
     }
+
+    @Test
+    void composeMonitoring_mountsFilesThatExist_andScrapesTheNodesItDefines() throws IOException {
+        String compose = Files.readString(ROOT.resolve("compose.yaml"));
+        java.util.regex.Matcher mounts = java.util.regex.Pattern.compile("\\./(deploy/[^:\"\\]]+):").matcher(compose);
+        int n = 0;
+        while (mounts.find()) {
+            assertTrue(Files.exists(ROOT.resolve(mounts.group(1))), "compose.yaml mounts a missing " + mounts.group(1));
+            n++;
+        }
+        assertTrue(n >= 5, "haproxy.cfg, prometheus, the two provisioning folders and the dashboard: " + n);
+        assertTrue(compose.contains("  prometheus:\n") && compose.contains("  grafana:\n")
+                && compose.split("profiles: \\[monitoring]", -1).length == 3, "both monitoring services, under the monitoring profile");
+        String prometheus = Files.readString(ROOT.resolve("deploy/prometheus/prometheus.yml"));
+        for (String node : new String[] {"node1", "node2"}) {
+            assertTrue(compose.contains("  " + node + ":"), node);
+            assertTrue(prometheus.contains(node + ":9090"), "prometheus.yml scrapes " + node + " on the metrics port");
+        }
+        String provisioning = Files.readString(ROOT.resolve("deploy/grafana/provisioning/dashboards/btclock.yml"));
+        assertTrue(provisioning.contains("/etc/grafana/dashboards") && compose.contains(":/etc/grafana/dashboards/btclock-dashboard.json"),
+                "the dashboards provider reads the folder compose mounts the dashboard into:\n" + provisioning);
+    }
 }
