@@ -91,6 +91,16 @@ public final class ServerMetrics {
                 .help("Connections closed because all connections together held more unfinished input than INBOUND_BUDGET_BYTES "
                         + "and they held the most, by kind (websocket, http)")
                 .labelNames("kind").register(registry);
+        // Every known series from 0, so that increase() and rate() see the first event after a start.
+        for (String kind : List.of("price", "block", "fee")) {
+            upstreamEvents.labelValues(kind);
+        }
+        for (String code : List.of("1002", "1007", "1009")) {
+            protocolErrors.labelValues(code);
+        }
+        for (String kind : List.of("websocket", "http")) {
+            inboundEvictions.labelValues(kind);
+        }
         if (jvm) {
             JvmMetrics.builder().register(registry);
         }

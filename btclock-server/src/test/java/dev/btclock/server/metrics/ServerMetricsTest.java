@@ -31,4 +31,16 @@ class ServerMetricsTest {
         now.addAndGet(11 * SECOND); // nothing queued for two windows
         assertEquals(0, metrics.queueDepthPeak(Protocol.V1));
     }
+
+    @Test
+    void knownCounterSeries_existFromStart_atZero() throws Exception {
+        ServerMetrics m = new ServerMetrics(false);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, m.scrape());
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        for (String series : new String[] {"btclock_upstream_events_total{kind=\"fee\"} 0.0",
+                "btclock_ws_protocol_errors_total{code=\"1009\"} 0.0", "btclock_inbound_evictions_total{kind=\"http\"} 0.0"}) {
+            org.junit.jupiter.api.Assertions.assertTrue(text.contains(series), series + " in\n" + text);
+        }
+    }
 }
