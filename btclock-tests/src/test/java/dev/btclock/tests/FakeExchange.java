@@ -145,14 +145,8 @@ public abstract class FakeExchange implements AutoCloseable {
         // Next to the transport, so it sees every byte written: the fake's "silent" switch.
         l.registerAddOn((listener, chain) -> chain.add(1, new Mute()));
         l.registerAddOn(new WebSocketAddOn(container, "/"));
-        // An exchange does not cut a connection for being idle on its side; Grizzly's keep-alive idle
-        // filter would, after 30 s.
-        l.registerAddOn((listener, chain) -> {
-            int idle = chain.indexOfType(org.glassfish.grizzly.utils.IdleTimeoutFilter.class);
-            if (idle >= 0) {
-                chain.remove(idle);
-            }
-        });
+        // An exchange does not cut a connection for being idle on its side.
+        l.registerAddOn(WsContainer.withoutIdleTimeout());
         http.addListener(l);
         try {
             container.addEndpoint(ServerEndpointConfig.Builder.create(Socket.class, path)

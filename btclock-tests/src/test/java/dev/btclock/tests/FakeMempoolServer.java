@@ -66,14 +66,8 @@ public final class FakeMempoolServer implements AutoCloseable {
         // Registered before Tyrus's add-on, so it sees every request first.
         l.registerAddOn(new UpgradeOnlyToWebSocket());
         l.registerAddOn(new WebSocketAddOn(container, "/"));
-        // mempool.space does not cut a quiet subscriber; Grizzly's keep-alive idle filter would, after
-        // 30 s, which raced the driver's own 30 s ping and dropped the upstream with 1006 under load.
-        l.registerAddOn((listener, chain) -> {
-            int idle = chain.indexOfType(org.glassfish.grizzly.utils.IdleTimeoutFilter.class);
-            if (idle >= 0) {
-                chain.remove(idle);
-            }
-        });
+        // mempool.space does not cut a quiet subscriber.
+        l.registerAddOn(WsContainer.withoutIdleTimeout());
         http.addListener(l);
         http.getServerConfiguration().addHttpHandler(new Rest(), "/");
         try {

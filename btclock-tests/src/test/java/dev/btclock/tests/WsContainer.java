@@ -43,4 +43,18 @@ final class WsContainer extends TyrusServerContainer {
     public Map<String, Object> getProperties() {
         return Map.of();
     }
+
+    /**
+     * An add-on that takes Grizzly's keep-alive idle filter out of a fake upstream's listener: a real
+     * upstream does not cut a quiet subscriber, and the filter would after 30 s (which once raced the
+     * mempool driver's own 30 s ping and dropped the upstream with 1006 under load).
+     */
+    static org.glassfish.grizzly.http.server.AddOn withoutIdleTimeout() {
+        return (listener, chain) -> {
+            int idle = chain.indexOfType(org.glassfish.grizzly.utils.IdleTimeoutFilter.class);
+            if (idle >= 0) {
+                chain.remove(idle);
+            }
+        };
+    }
 }

@@ -20,11 +20,6 @@ public final class MetricsHandler extends HttpHandler {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Diagnostics diagnostics;
 
-    /** Serves {@code metrics} and {@code health}; no diagnostics. */
-    public MetricsHandler(ServerMetrics metrics, HealthCheck health) {
-        this(metrics, health, new Diagnostics(false));
-    }
-
     /** Serves {@code metrics}, {@code health} and {@code diagnostics}. */
     public MetricsHandler(ServerMetrics metrics, HealthCheck health, Diagnostics diagnostics) {
         this.metrics = metrics;

@@ -52,16 +52,8 @@ public final class NodeHealth implements HealthCheck {
      * @param upstream   the upstream this node runs now (null while it does not: a follower)
      * @param ages       how old this node's prices are
      * @param closed     whether the node is shutting down
+     * @param clients    connected devices per kind of client, as their upgrade requests said
      * @param publishing where the publishers send to (Nostr relays), shown by the detail only
-     */
-    public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, PriceAges ages,
-                      BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients,
-                      Supplier<List<ChangePublisher.Destination>> publishing) {
-        this(bus, upstream, state, ages, closed, v1Clients, v2Clients, k -> 0, publishing);
-    }
-
-    /**
-     * @param clients  connected devices per kind of client, as their upgrade requests said
      */
     public NodeHealth(EventBus bus, Supplier<UpstreamSupervisor> upstream, Supplier<Snapshot> state, PriceAges ages,
                       BooleanSupplier closed, IntSupplier v1Clients, IntSupplier v2Clients,

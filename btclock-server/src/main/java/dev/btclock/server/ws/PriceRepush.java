@@ -26,11 +26,6 @@ public final class PriceRepush implements AutoCloseable {
     private final java.util.function.Predicate<String> stale;
     private ScheduledExecutorService timer;
 
-    /** Re-pushes {@code fanout}'s prices older than {@code age}; a zero age turns it off. */
-    public PriceRepush(Fanout fanout, Duration age, FatalErrors fatal) {
-        this(fanout, age, fatal, currency -> false);
-    }
-
     /** Re-pushes {@code fanout}'s prices older than {@code age}, except those {@code stale} names; a zero age turns it off. */
     public PriceRepush(Fanout fanout, Duration age, FatalErrors fatal, java.util.function.Predicate<String> stale) {
         this.fanout = fanout;

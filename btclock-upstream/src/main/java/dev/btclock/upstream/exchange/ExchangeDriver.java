@@ -227,18 +227,7 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             current.abort();
         }
         if (l != null) {
-            l.shutdownNow();
-            try {
-                l.awaitTermination(2, TimeUnit.SECONDS);
-                // Graceful: the client's own completion tasks must still run, or its exchanges never end and
-                // JDK 17's HttpClient selector thread (no close() before Java 21) stays alive for good.
-                h.shutdown();
-                if (!h.awaitTermination(2, TimeUnit.SECONDS)) {
-                    h.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            DriverThreads.stop(l, h);
         }
         HttpClient client;
         synchronized (this) {
@@ -246,13 +235,9 @@ public abstract class ExchangeDriver implements UpstreamDriver {
             // Unreachable now: on Java 17 the selector thread ends once the client is collected.
             http = null;
         }
-        if (client instanceof AutoCloseable c) {
-            // Java 21+: HttpClient.close() stops its threads now.
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.debug("{}: closing the HTTP client: {}", name, e.toString());
-            }
+        String failure = DriverThreads.close(client);
+        if (failure != null) {
+            log.debug("{}: closing the HTTP client: {}", name, failure);
         }
     }
 

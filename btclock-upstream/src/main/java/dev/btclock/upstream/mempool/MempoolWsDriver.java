@@ -129,18 +129,7 @@ public final class MempoolWsDriver implements UpstreamDriver {
             ws.abort();
         }
         if (l != null) {
-            l.shutdownNow();
-            try {
-                l.awaitTermination(2, TimeUnit.SECONDS);
-                // Graceful: the client's own completion tasks must still run, or its exchanges never end and
-                // JDK 17's HttpClient selector thread (no close() before Java 21) stays alive for good.
-                h.shutdown();
-                if (!h.awaitTermination(2, TimeUnit.SECONDS)) {
-                    h.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            DriverThreads.stop(l, h);
         }
         HttpClient client;
         synchronized (this) {
@@ -148,13 +137,9 @@ public final class MempoolWsDriver implements UpstreamDriver {
             // Unreachable now: on Java 17 the selector thread ends once the client is collected.
             http = null;
         }
-        if (client instanceof AutoCloseable c) {
-            // Java 21+: HttpClient.close() stops its threads now.
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("mempool-ws: closing the HTTP client: {}", e.toString());
-            }
+        String failure = DriverThreads.close(client);
+        if (failure != null) {
+            LOG.debug("mempool-ws: closing the HTTP client: {}", failure);
         }
     }
 

@@ -180,17 +180,18 @@ public final class PriceMedian {
      * it (a fresh quote of a disputed currency is not used): what metrics and {@code /healthz/detail} show.
      */
     public synchronized List<SourceQuote> quotes(Instant now) {
+        // Currencies in order of first appearance (the map's), each one's sources in order of preference.
         List<SourceQuote> list = new ArrayList<>();
         for (Map.Entry<String, Map<String, PriceUpdate>> e : quotes.entrySet()) {
+            int first = list.size();
             for (PriceUpdate q : e.getValue().values()) {
                 String key = q.source() + ' ' + e.getKey();
                 boolean used = isFresh(q, now) && !Boolean.TRUE.equals(excluded.get(key)) && !disputed.contains(e.getKey());
                 list.add(new SourceQuote(q.source(), e.getKey(), q.price(), Duration.between(q.at(), now), used,
                         outliers.getOrDefault(key, 0L)));
             }
+            list.subList(first, list.size()).sort(Comparator.comparingInt(q -> rank(q.source())));
         }
-        list.sort(Comparator.comparing(SourceQuote::currency, Comparator.comparingInt(this::currencyOrder))
-                .thenComparingInt(q -> rank(q.source())));
         return list;
     }
 
@@ -211,10 +212,6 @@ public final class PriceMedian {
             }
         }
         return sb.toString();
-    }
-
-    private int currencyOrder(String currency) {
-        return new ArrayList<>(quotes.keySet()).indexOf(currency);
     }
 
     private boolean isFresh(PriceUpdate q, Instant now) {
