@@ -9,6 +9,8 @@ import dev.btclock.core.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
@@ -43,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * their unit tests.
  */
 class DashboardMetricsIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DashboardMetricsIT.class);
 
     private static final Path ROOT = Path.of("..");
     private static final Path DASHBOARD = ROOT.resolve("deploy/grafana/btclock-dashboard.json");
@@ -222,7 +226,7 @@ class DashboardMetricsIT {
             PromQl.metricNames(expr).forEach(n -> queried.computeIfAbsent(n, k -> new TreeSet<>()).add("alerts.yml"));
         }
         queried.keySet().removeAll(PROMETHEUS_SERIES);
-        System.out.println("[monitoring] metrics the dashboard and the alerting rules query: " + queried.keySet());
+        LOG.info("[monitoring] metrics the dashboard and the alerting rules query: {}", queried.keySet());
 
         // One server with every optional family: the Valkey bus, exchange prices, Nostr relays (one
         // refusing every event); it runs the upstream, so the price source metrics are there too.

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -49,6 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one, then the driver contract kit. Heartbeats come every 100 ms so that nothing waits long.
  */
 class ExchangeDriversIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExchangeDriversIT.class);
 
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
@@ -717,8 +721,8 @@ class ExchangeDriversIT {
                 long c = d.bytesReceived() - chars[i];
                 long f = d.framesReceived() - frames[i];
                 assertTrue(c > 0 && f > 0, names.get(i));
-                System.out.printf(java.util.Locale.ROOT, "[bandwidth] %s: %.0f chars/s in %.1f frames/s over %.1f s (%s)%n",
-                        names.get(i), c / seconds, f / seconds, seconds, d.pairs().values());
+                LOG.info(String.format(java.util.Locale.ROOT, "[bandwidth] %s: %.0f chars/s in %.1f frames/s over %.1f s (%s)",
+                        names.get(i), c / seconds, f / seconds, seconds, d.pairs().values()));
             }
         } finally {
             drivers.forEach(ExchangeDriver::close);

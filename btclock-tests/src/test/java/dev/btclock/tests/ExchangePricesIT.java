@@ -11,12 +11,13 @@ import dev.btclock.server.ServerAssembly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -31,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * median against each source's quote.
  */
 class ExchangePricesIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExchangePricesIT.class);
 
     private static final Duration DEADLINE = Duration.ofSeconds(15);
 
@@ -98,11 +101,11 @@ class ExchangePricesIT {
 
     private void mark(String what) {
         markNanos = System.nanoTime();
-        System.out.printf(Locale.ROOT, "[prices] %s: %s%n", test, what);
+        LOG.info("[prices] {}: {}", test, what);
     }
 
     private void after(String what) {
-        System.out.printf(Locale.ROOT, "[prices] %s: +%d ms %s%n", test, (System.nanoTime() - markNanos) / 1_000_000, what);
+        LOG.info("[prices] {}: +{} ms {}", test, (System.nanoTime() - markNanos) / 1_000_000, what);
     }
 
     /** The median of {@code currency} devices have now, and every source's quote, as one line of output. */
