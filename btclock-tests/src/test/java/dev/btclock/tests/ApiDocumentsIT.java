@@ -125,4 +125,35 @@ class ApiDocumentsIT {
         assertTrue(paths.keySet().containsAll(Set.of("/api/lastblock", "/api/lastfee", "/api/lastprice", "/api/v2/currencies",
                 "/healthz", "/healthz/detail")), paths.keySet().toString());
     }
+
+    /** An AsyncAPI message's example bytes: the v1 text, or the v2 MessagePack. */
+    private static byte[] asyncExample(JsonObject messages, String message, int example) {
+        JsonObject e = messages.getAsJsonObject(message).getAsJsonArray("examples").get(example).getAsJsonObject();
+        return e.has("x-msgpack-hex") ? java.util.HexFormat.of().parseHex(e.get("x-msgpack-hex").getAsString().replace(" ", ""))
+                : GSON.toJson(e.get("payload")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void asyncApiExamples_areWhatTheServerSendsAndAnswers() throws Exception {
+        JsonObject messages = JsonParser.parseString(Files.readString(Path.of("..", "docs", "api", "asyncapi.json")))
+                .getAsJsonObject().getAsJsonObject("components").getAsJsonObject("messages");
+        server = TestServer.startHealthy(mempool, Map.of("WS_V1_CONNECT_DELAY_MS", "0"));
+        try (WsTestClient v1 = WsTestClient.connect(server.port(), "/ws")) {
+            for (String message : new String[] {"v1Price", "v1Block", "v1Fee"}) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(asyncExample(messages, message, 0), v1.next().payload(), message);
+            }
+        }
+        try (WsTestClient v2 = WsTestClient.connect(server.port(), "/api/v2/ws")) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(asyncExample(messages, "v2Welcome", 0), v2.next().payload());
+            String[][] exchanges = {{"v2SubscribeBlockheight", "v2Blockheight"}, {"v2SubscribeBlockfee", "v2Blockfee"},
+                    {"v2SubscribePrice", "v2Subscribed", "v2Price"}};
+            for (String[] x : exchanges) {
+                v2.sendBinary(asyncExample(messages, x[0], 0));
+                for (int k = 1; k < x.length; k++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(asyncExample(messages, x[k], 0), v2.next().payload(),
+                            x[0] + " → " + x[k]);
+                }
+            }
+        }
+    }
 }
